@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// attnlab: see the module table in README.md. Dependencies point one way:
+// CBLAS -> TensorCore -> Transformer;  CPNG -> Heatmap;  Classroom (no model knowledge);
+// AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
+import PackageDescription
+
+let package = Package(
+    name: "attnlab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "attnlab", targets: ["attnlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "Transformer", dependencies: ["TensorCore"]),
+        .target(name: "Heatmap", dependencies: ["CPNG"]),
+        // The lessons ship inside the binary's resource bundle, so an installed attnlab works anywhere.
+        .target(name: "Classroom", resources: [.copy("../../Lessons")]),
+        .target(name: "AttnlabCLI", dependencies: [
+            "TensorCore", "Transformer", "Heatmap", "Classroom",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "attnlab", dependencies: ["AttnlabCLI"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap"]),
+        .testTarget(name: "ClassroomTests", dependencies: ["Classroom"]),
+        .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer"]),
+    ]
+)
