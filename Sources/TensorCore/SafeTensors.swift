@@ -15,6 +15,11 @@ public enum SafeTensors {
     }
 
     public static func decode(_ data: Data) throws -> [String: Tensor] {
+        try decodeWithMetadata(data).tensors
+    }
+
+    /// The tensors and the free-form `__metadata__` strings of the header.
+    public static func decodeWithMetadata(_ data: Data) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw FormatError(description: "safetensors file is shorter than its header") }
         let headerLength = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
@@ -56,7 +61,7 @@ public enum SafeTensors {
             }
             tensors[name] = Tensor(shape: shape, scalars: scalars)
         }
-        return tensors
+        return (tensors, header["__metadata__"] as? [String: String] ?? [:])
     }
 
     /// Float32 safetensors with the names in sorted order, so the same tensors give the same bytes.

@@ -1,0 +1,127 @@
+import TensorCore
+
+/// One forward pass's hooks, and what it noticed along the way.
+public final class Pass {
+    public let hooks: Hooks
+    /// Query rows whose every key was blocked (their pattern rows are all 0).
+    public internal(set) var fullyBlockedRows = 0
+
+    public init(hooks: Hooks = Hooks()) { self.hooks = hooks }
+
+    /// Runs the hooks at `point` if any listen; otherwise hands `tensor` back untouched.
+    func hook(_ point: HookPoint, _ tensor: Tensor, rows: Stack, _ rowPositions: Range<Int>,
+              columns: Stack? = nil, _ columnPositions: Range<Int>? = nil) throws -> Tensor {
+        guard !hooks.isEmpty, hooks.wants(point) else { return tensor }
+        let context = HookContext(point: point, rows: rows, rowPositions: rowPositions,
+                                  columns: columns, columnPositions: columnPositions)
+        return try hooks.run(context, tensor)
+    }
+}
+
+/// Where an attention call sits: its hook names and the token positions of its rows and columns.
+struct AttentionSite {
+    let stack: Stack
+    let layer: Int
+    let kind: String                 // "self_attn" or "cross_attn"
+    let queryPositions: Range<Int>   // absolute positions of the query rows
+    let keyStream: Stack             // the stream the keys come from (the encoder, for cross)
+    let keyCount: Int
+
+    func point(_ name: String) -> HookPoint { .block(stack, layer, "\(kind).\(name)") }
+}
+
+/// Multi-head attention of queries q [Tq, d] over keys k [Tk, d] and values v [Tk, d], in the
+/// numbered passes of llm.c. Heads are read in place: head h is columns h·dₕ..<(h+1)·dₕ of q, k, v,
+/// a strided view with row stride d, so nothing is copied out per head.
+///
+///   1. scores[h] = scale · q_h · k_hᵀ (+ bias[h])       [H, Tq, Tk]   → hook `scores`
+///   2. the mask                                        [Tq, Tk]      → hook `mask`
+///   3. pattern[h] = softmax of scores[h] where allowed [H, Tq, Tk]   → hook `pattern`
+///   4. z[:, h] = pattern[h] · v_h                       [Tq, d]       → hook `z`
+func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Tensor, bias: Tensor?,
+            site: AttentionSite, pass: Pass) throws -> Tensor {
+    let (tq, tk, d) = (q.shape[0], k.shape[0], q.shape[1])
+    let dh = d / heads
+    let rows = (stack: site.stack, positions: site.queryPositions)
+    let columns = (stack: site.keyStream, positions: 0..<site.keyCount)
+
+    // 1. scores
+    var scores = bias ?? Tensor(zeros: [heads, tq, tk])
+    q.scalars.withUnsafeBufferPointer { pq in
+        k.scalars.withUnsafeBufferPointer { pk in
+            scores.scalars.withUnsafeMutableBufferPointer { ps in
+                for h in 0..<heads {
+                    sgemm(m: tq, n: tk, k: dh, pq.baseAddress! + h * dh, lda: d,
+                          pk.baseAddress! + h * dh, ldb: d, transposeB: true,
+                          into: ps.baseAddress! + h * tq * tk, ldOut: tk, alpha: scale, beta: bias == nil ? 0 : 1)
+                }
+            }
+        }
+    }
+    scores = try pass.hook(site.point("scores"), scores, rows: rows.stack, rows.positions,
+                           columns: columns.stack, columns.positions)
+
+    // 2. mask
+    let allowed = try pass.hook(site.point("mask"), mask, rows: rows.stack, rows.positions,
+                                columns: columns.stack, columns.positions)
+
+    // 3. pattern
+    var pattern = scores
+    pattern.scalars.withUnsafeMutableBufferPointer { pp in
+        allowed.scalars.withUnsafeBufferPointer { pm in
+            for h in 0..<heads {
+                pass.fullyBlockedRows += maskedSoftmaxRows(pp.baseAddress! + h * tq * tk, rows: tq, cols: tk,
+                                                           mask: pm.baseAddress!)
+            }
+        }
+    }
+    pattern = try pass.hook(site.point("pattern"), pattern, rows: rows.stack, rows.positions,
+                            columns: columns.stack, columns.positions)
+
+    // 4. weighted values, each head into its own columns of z
+    var z = Tensor(zeros: [tq, d])
+    pattern.scalars.withUnsafeBufferPointer { pp in
+        v.scalars.withUnsafeBufferPointer { pv in
+            z.scalars.withUnsafeMutableBufferPointer { pz in
+                for h in 0..<heads {
+                    sgemm(m: tq, n: dh, k: tk, pp.baseAddress! + h * tq * tk, lda: tk,
+                          pv.baseAddress! + h * dh, ldb: d, into: pz.baseAddress! + h * dh, ldOut: d)
+                }
+            }
+        }
+    }
+    return try pass.hook(site.point("z"), z, rows: rows.stack, rows.positions)
+}
+
+/// [T, H·dₕ] → [H, T, dₕ]: how the q, k, v hooks show a projection, one head per slice.
+func splitHeads(_ x: Tensor, heads: Int) -> Tensor {
+    let (t, d) = (x.shape[0], x.shape[1])
+    let dh = d / heads
+    var out = Tensor(zeros: [heads, t, dh])
+    for h in 0..<heads {
+        for i in 0..<t {
+            for c in 0..<dh { out.scalars[(h * t + i) * dh + c] = x.scalars[i * d + h * dh + c] }
+        }
+    }
+    return out
+}
+
+/// [H, T, dₕ] → [T, H·dₕ], the inverse of `splitHeads`, for a hook's replacement.
+func mergeHeads(_ x: Tensor) -> Tensor {
+    let (heads, t, dh) = (x.shape[0], x.shape[1], x.shape[2])
+    var out = Tensor(zeros: [t, heads * dh])
+    for h in 0..<heads {
+        for i in 0..<t {
+            for c in 0..<dh { out.scalars[i * heads * dh + h * dh + c] = x.scalars[(h * t + i) * dh + c] }
+        }
+    }
+    return out
+}
+
+extension Pass {
+    /// A projection through its hook, shown per head ([H, T, dₕ]) only when a hook listens.
+    func hookHeads(_ point: HookPoint, _ x: Tensor, heads: Int, rows: Stack, _ positions: Range<Int>) throws -> Tensor {
+        guard !hooks.isEmpty, hooks.wants(point) else { return x }
+        return mergeHeads(try hook(point, splitHeads(x, heads: heads), rows: rows, positions))
+    }
+}

@@ -1,0 +1,95 @@
+import TensorCore
+
+/// What every block of one stack shares during one call.
+struct StackRun {
+    let config: ModelConfig
+    let stack: Stack
+    /// Absolute positions of the tokens in this call (0..<T, or the new tokens with a KV cache).
+    let positions: Range<Int>
+    /// Self-attention mask [T, keys] and, for T5-style models, the stack's position bias [H, T, keys].
+    let selfMask: Tensor
+    let positionBias: Tensor?
+    /// The encoder's output [S, d] and the cross mask [T, S], in a decoder of an encoder-decoder model.
+    let memory: Tensor?
+    let crossMask: Tensor?
+    let pass: Pass
+
+    var scale: Float {
+        config.scoreScaling == .none ? 1 : 1 / Float(config.headWidth).squareRoot()
+    }
+}
+
+/// One block, [T, d] → [T, d]:
+///
+///     pre-norm:   x = x + SelfAttn(norm(x));  x = x + CrossAttn(norm(x), memory);  x = x + MLP(norm(x))
+///     post-norm:  x = norm(x + SelfAttn(x));  x = norm(x + CrossAttn(x, memory));  x = norm(x + MLP(x))
+///
+/// An encoder block and a decoder block are this same function; they differ in `run.selfMask`
+/// (bidirectional vs causal) and in whether there is a memory to cross-attend to.
+func blockForward(_ input: Tensor, _ w: BlockWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
+    let pass = run.pass, stack = run.stack, positions = run.positions
+    let pre = run.config.normPlacement == .pre
+    var x = try pass.hook(.block(stack, layer, "resid_pre"), input, rows: stack, positions)
+
+    // Self-attention (keys and values from this stream, plus the cache's earlier rows).
+    var h = pre ? w.selfAttentionNorm(x) : x
+    let q = try pass.hookHeads(.block(stack, layer, "self_attn.q"), w.selfAttention.query(h),
+                               heads: run.config.heads, rows: stack, positions)
+    var k = try pass.hookHeads(.block(stack, layer, "self_attn.k"), w.selfAttention.key(h),
+                               heads: run.config.heads, rows: stack, positions)
+    var v = try pass.hookHeads(.block(stack, layer, "self_attn.v"), w.selfAttention.value(h),
+                               heads: run.config.heads, rows: stack, positions)
+    if cache != nil { (k, v) = cache!.append(layer: layer, keys: k, values: v) }
+    let selfSite = AttentionSite(stack: stack, layer: layer, kind: "self_attn", queryPositions: positions,
+                                 keyStream: stack, keyCount: k.shape[0])
+    h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: run.selfMask,
+                   bias: run.positionBias, site: selfSite, pass: pass)
+    h = try pass.hook(selfSite.point("out"), w.selfAttention.output(h), rows: stack, positions)
+    x = residual(x, h, norm: pre ? nil : w.selfAttentionNorm)
+    x = try pass.hook(.block(stack, layer, "resid_mid"), x, rows: stack, positions)
+
+    // Cross-attention (queries from this stream, keys and values from the encoder's output).
+    if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm,
+       let memory = run.memory, let crossMask = run.crossMask {
+        h = pre ? crossNorm(x) : x
+        let q = try pass.hookHeads(.block(stack, layer, "cross_attn.q"), crossWeights.query(h),
+                                   heads: run.config.heads, rows: stack, positions)
+        let (k, v): (Tensor, Tensor)
+        if let cached = cache?.cross(layer: layer) {
+            (k, v) = cached
+        } else {
+            let sourcePositions = 0..<memory.shape[0]
+            k = try pass.hookHeads(.block(stack, layer, "cross_attn.k"), crossWeights.key(memory),
+                                   heads: run.config.heads, rows: .encoder, sourcePositions)
+            v = try pass.hookHeads(.block(stack, layer, "cross_attn.v"), crossWeights.value(memory),
+                                   heads: run.config.heads, rows: .encoder, sourcePositions)
+            cache?.storeCross(layer: layer, keys: k, values: v)
+        }
+        let crossSite = AttentionSite(stack: stack, layer: layer, kind: "cross_attn", queryPositions: positions,
+                                      keyStream: .encoder, keyCount: memory.shape[0])
+        h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: crossMask,
+                       bias: nil, site: crossSite, pass: pass)
+        h = try pass.hook(crossSite.point("out"), crossWeights.output(h), rows: stack, positions)
+        x = residual(x, h, norm: pre ? nil : crossNorm)
+    }
+
+    // MLP: up, activation, down.
+    h = pre ? w.mlpNorm(x) : x
+    var hidden = w.mlp.up(h)                      // [T, mlpWidth]
+    run.config.activation.apply(&hidden)
+    h = try pass.hook(.block(stack, layer, "mlp.out"), w.mlp.down(hidden), rows: stack, positions)
+    x = residual(x, h, norm: pre ? nil : w.mlpNorm)
+    return try pass.hook(.block(stack, layer, "resid_post"), x, rows: stack, positions)
+}
+
+/// x + h, then the norm for post-norm blocks.
+@inline(__always)
+func residual(_ x: Tensor, _ h: Tensor, norm: Norm?) -> Tensor {
+    var sum = x
+    sum.scalars.withUnsafeMutableBufferPointer { s in
+        h.scalars.withUnsafeBufferPointer { hh in
+            for i in 0..<s.count { s[i] += hh[i] }
+        }
+    }
+    return norm.map { $0(sum) } ?? sum
+}

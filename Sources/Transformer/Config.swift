@@ -1,0 +1,150 @@
+import TensorCore
+
+/// The three shapes of transformer attnlab runs. They share every block; they differ in which
+/// stacks they have and which mask each stack's self-attention uses.
+public enum Architecture: String, Sendable, CaseIterable {
+    /// One bidirectional stack (BERT-like): every token sees every token.
+    case encoderOnly = "encoder-only"
+    /// One causal stack (GPT-like): a token sees itself and the tokens before it.
+    case decoderOnly = "decoder-only"
+    /// A bidirectional encoder and a causal decoder that also reads the encoder through
+    /// cross-attention (T5-like).
+    case encoderDecoder = "encoder-decoder"
+
+    public var stacks: [Stack] {
+        switch self {
+        case .encoderOnly: [.encoder]
+        case .decoderOnly: [.decoder]
+        case .encoderDecoder: [.encoder, .decoder]
+        }
+    }
+    /// Whether the architecture generates text token by token.
+    public var generates: Bool { self != .encoderOnly }
+}
+
+/// A stack of blocks; also the first part of every hook name.
+public enum Stack: String, Sendable, CaseIterable, Comparable {
+    case encoder, decoder
+    public static func < (a: Stack, b: Stack) -> Bool { a == .encoder && b == .decoder }
+}
+
+/// Where a block normalises: before each sub-layer (GPT-2, T5; trains stably when deep) or after
+/// each residual addition (the original Transformer, BERT).
+public enum NormPlacement: String, Sendable, CaseIterable { case pre, post }
+
+/// How a model knows where a token is.
+public enum PositionScheme: Sendable, Equatable {
+    /// A learned vector per position added to the token embedding (GPT-2, BERT).
+    case learned
+    /// Fixed sines and cosines added to the token embedding (the original Transformer).
+    case sinusoidal
+    /// No position vectors; instead each head adds a learned bias to its scores that depends on the
+    /// bucketed distance between query and key (T5). `buckets` and `maxDistance` as in T5.
+    case relativeBias(buckets: Int, maxDistance: Int)
+
+    public var name: String {
+        switch self {
+        case .learned: "learned"
+        case .sinusoidal: "sinusoidal"
+        case .relativeBias: "relative"
+        }
+    }
+}
+
+/// Whether raw scores QKᵀ are divided by √d_head before the softmax. T5 folds the factor into its
+/// initialisation instead and does not scale.
+public enum ScoreScaling: String, Sendable { case inverseSqrtHeadDim = "sqrt", none }
+
+/// Everything that fixes a model's shape and its arithmetic. The three architectures read the same
+/// configuration; BERT, GPT-2 and T5 checkpoints are settings of these fields.
+public struct ModelConfig: Sendable, Equatable {
+    /// Width of the residual stream: each token is one vector of this many numbers (d_model).
+    public var width: Int
+    /// Attention heads per layer; each head works in width/heads dimensions.
+    public var heads: Int
+    /// Blocks per stack (an encoder-decoder model has this many in each of its two stacks).
+    public var layers: Int
+    /// Hidden width of each MLP (4 × width in GPT-2 and BERT).
+    public var mlpWidth: Int
+    /// Number of token ids; the embedding and the unembedding have one row per id.
+    public var vocabularySize: Int
+    /// Longest sequence a stack accepts (the size of a learned position table).
+    public var maxLength: Int
+    public var normPlacement: NormPlacement
+    public var normKind: NormKind
+    public var normEpsilon: Float
+    public var positions: PositionScheme
+    public var scoreScaling: ScoreScaling
+    public var activation: Activation
+    /// Linear layers and layer norms carry biases (GPT-2, BERT) or not (T5).
+    public var biases: Bool
+    /// A norm right after the embeddings (BERT).
+    public var embeddingNorm: Bool
+    /// The unembedding reuses the token embedding matrix (GPT-2, T5) instead of its own.
+    public var tiedEmbeddings: Bool
+    /// Multiplies the final hidden state by width^-½ before a tied unembedding (T5 does).
+    public var scaleTiedLogits: Bool
+    /// Standard deviation of the random weights. Toy models use √(2/width), which keeps the scores
+    /// of a random model spread out enough (std ≈ 2) that its patterns are worth looking at.
+    public var initStd: Float
+
+    public var headWidth: Int { width / heads }
+
+    public init(width: Int, heads: Int, layers: Int, mlpWidth: Int, vocabularySize: Int, maxLength: Int,
+                normPlacement: NormPlacement = .pre, normKind: NormKind = .layerNorm, normEpsilon: Float = 1e-5,
+                positions: PositionScheme = .learned, scoreScaling: ScoreScaling = .inverseSqrtHeadDim,
+                activation: Activation = .geluTanh, biases: Bool = true, embeddingNorm: Bool = false,
+                tiedEmbeddings: Bool = true, scaleTiedLogits: Bool = false, initStd: Float? = nil) {
+        self.width = width; self.heads = heads; self.layers = layers; self.mlpWidth = mlpWidth
+        self.vocabularySize = vocabularySize; self.maxLength = maxLength
+        self.normPlacement = normPlacement; self.normKind = normKind; self.normEpsilon = normEpsilon
+        self.positions = positions; self.scoreScaling = scoreScaling; self.activation = activation
+        self.biases = biases; self.embeddingNorm = embeddingNorm
+        self.tiedEmbeddings = tiedEmbeddings; self.scaleTiedLogits = scaleTiedLogits
+        self.initStd = initStd ?? (2 / Float(width)).squareRoot()
+    }
+
+    /// Problems that make the configuration unusable, in words; empty when it is fine.
+    public var problems: [String] {
+        var found: [String] = []
+        if width <= 0 || heads <= 0 || layers <= 0 || mlpWidth <= 0 || vocabularySize <= 0 || maxLength <= 0 {
+            found.append("every size must be positive")
+        } else if width % heads != 0 {
+            found.append("width \(width) is not divisible by \(heads) heads")
+        }
+        if case let .relativeBias(buckets, maxDistance) = positions, buckets < 4 || maxDistance < buckets / 2 {
+            found.append("relative position bias needs at least 4 buckets and a max distance of at least half of them")
+        }
+        return found
+    }
+}
+
+/// Small named sizes. The toy presets share one neutral flavour (pre-norm, layer norm, learned
+/// positions, tanh-GELU, biases, tied unembedding) for all three architectures, so that an
+/// encoder-only and a decoder-only model built from one seed have the very same weights and differ
+/// by the mask alone.
+public enum Preset: String, Sendable, CaseIterable {
+    case nano, tiny, small
+    case gpt2Small = "gpt2-small"
+
+    public func config(vocabularySize: Int = BuiltinTokenizer.shared.vocabularySize) -> ModelConfig {
+        switch self {
+        case .nano:
+            ModelConfig(width: 16, heads: 2, layers: 2, mlpWidth: 64, vocabularySize: vocabularySize, maxLength: 64)
+        case .tiny:
+            ModelConfig(width: 64, heads: 4, layers: 2, mlpWidth: 256, vocabularySize: vocabularySize, maxLength: 128)
+        case .small:
+            ModelConfig(width: 128, heads: 8, layers: 4, mlpWidth: 512, vocabularySize: vocabularySize, maxLength: 1024)
+        case .gpt2Small:
+            // GPT-2 small's shape and arithmetic, with GPT-2's own initialisation scale.
+            ModelConfig(width: 768, heads: 12, layers: 12, mlpWidth: 3072, vocabularySize: 50257, maxLength: 1024,
+                        initStd: 0.02)
+        }
+    }
+
+    public var summary: String {
+        let c = config()
+        return "\(rawValue): width \(c.width), \(c.heads) heads, \(c.layers) layers, MLP \(c.mlpWidth), "
+            + "vocabulary \(c.vocabularySize), up to \(c.maxLength) tokens"
+    }
+}

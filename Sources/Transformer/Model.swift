@@ -1,0 +1,154 @@
+import TensorCore
+
+/// Token ids for each stack a model has: the encoder's input (encoder-only, encoder-decoder) and
+/// the decoder's input (decoder-only, and the target side of encoder-decoder).
+public struct ModelInput: Sendable, Equatable {
+    public var encoder: [Int]?
+    public var decoder: [Int]?
+    public init(encoder: [Int]? = nil, decoder: [Int]? = nil) {
+        self.encoder = encoder
+        self.decoder = decoder
+    }
+    public func tokens(_ stack: Stack) -> [Int]? { stack == .encoder ? encoder : decoder }
+}
+
+/// A transformer of one of the three architectures, built from the same blocks.
+///
+///     encoder-only:     logits = unembed(Encoder(embed(x)))                        bidirectional
+///     decoder-only:     logits = unembed(Decoder(embed(y)))                        causal
+///     encoder-decoder:  m = Encoder(embed(x));  logits = unembed(Decoder(embed(y), cross-attending to m))
+public struct TransformerModel: Sendable {
+    public let architecture: Architecture
+    public let config: ModelConfig
+    public var weights: ModelWeights
+    /// Each stack's self-attention rule: bidirectional for an encoder, causal for a decoder, unless a
+    /// lesson swaps it (a prefix-LM, a sliding window, or an encoder made causal to compare).
+    public var selfAttentionRules: [Stack: MaskRule] = [.encoder: bidirectional(), .decoder: causal()]
+
+    public init(architecture: Architecture, config: ModelConfig, weights: ModelWeights) throws {
+        if let problem = config.problems.first { throw ModelError.config(problem) }
+        self.architecture = architecture
+        self.config = config
+        self.weights = weights
+    }
+
+    /// A model with seeded random weights.
+    public static func random(_ architecture: Architecture, _ config: ModelConfig, seed: UInt64) throws -> TransformerModel {
+        if let problem = config.problems.first { throw ModelError.config(problem) }
+        return try TransformerModel(architecture: architecture, config: config,
+                                    weights: .random(config, architecture, seed: seed))
+    }
+
+    /// Checks the input fits the model: the right stacks, 1...maxLength tokens each, ids in range.
+    public func validate(_ input: ModelInput) throws {
+        for stack in Stack.allCases {
+            let has = architecture.stacks.contains(stack)
+            guard let tokens = input.tokens(stack) else {
+                if has { throw ModelError.missingInput(stack: stack, architecture: architecture) }
+                continue
+            }
+            guard has else { throw ModelError.unexpectedInput(stack: stack, architecture: architecture) }
+            guard !tokens.isEmpty else { throw ModelError.emptyInput(stack: stack) }
+            guard tokens.count <= config.maxLength else {
+                throw ModelError.tooLong(stack: stack, tokens: tokens.count, maxLength: config.maxLength)
+            }
+            if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+                throw ModelError.idOutOfRange(id: bad, vocabularySize: config.vocabularySize)
+            }
+        }
+    }
+
+    /// One parallel pass over the whole input → logits [T, vocab] for every position of the last
+    /// stack (every position predicts the token after it, for a decoder: teacher forcing).
+    public func forward(_ input: ModelInput, pass: Pass = Pass()) throws -> Tensor {
+        try validate(input)
+        switch architecture {
+        case .encoderOnly:
+            let tokens = input.encoder ?? []
+            return try unembed(encode(tokens, pass: pass), positions: 0..<tokens.count, pass: pass)
+        case .decoderOnly:
+            var noCache: KVCache? = nil
+            return try decode(input.decoder ?? [], memory: nil, cache: &noCache, pass: pass)
+        case .encoderDecoder:
+            let memory = try encode(input.encoder ?? [], pass: pass)
+            var noCache: KVCache? = nil
+            return try decode(input.decoder ?? [], memory: memory, cache: &noCache, pass: pass)
+        }
+    }
+
+    /// The encoder stack: tokens [S] → hidden states [S, d], the "memory" a decoder cross-attends to.
+    public func encode(_ tokens: [Int], pass: Pass = Pass()) throws -> Tensor {
+        guard let stack = weights.encoder else { throw ModelError.unexpectedInput(stack: .encoder, architecture: architecture) }
+        let positions = 0..<tokens.count
+        return try runStack(stack, .encoder, tokens: tokens, positions: positions, keys: tokens.count,
+                            memory: nil, cache: nil, pass: pass).hidden
+    }
+
+    /// The decoder stack on `tokens`, which follow the `cache.length` tokens already in the cache
+    /// (none without one), cross-attending to `memory` if the model has an encoder.
+    /// → logits [tokens.count, vocab]. With a cache, the new keys and values are appended to it.
+    public func decode(_ tokens: [Int], memory: Tensor?, cache: inout KVCache?, pass: Pass = Pass()) throws -> Tensor {
+        guard let stack = weights.decoder else { throw ModelError.unexpectedInput(stack: .decoder, architecture: architecture) }
+        let start = cache?.length ?? 0
+        guard start + tokens.count <= config.maxLength else {
+            throw ModelError.tooLong(stack: .decoder, tokens: start + tokens.count, maxLength: config.maxLength)
+        }
+        let positions = start..<(start + tokens.count)
+        let result = try runStack(stack, .decoder, tokens: tokens, positions: positions, keys: positions.upperBound,
+                                  memory: memory, cache: cache, pass: pass)
+        cache = result.cache
+        return try unembed(result.hidden, positions: positions, pass: pass)
+    }
+
+    /// Embeddings, every block, the final norm.
+    private func runStack(_ w: StackWeights, _ stack: Stack, tokens: [Int], positions: Range<Int>, keys: Int,
+                          memory: Tensor?, cache: KVCache?, pass: Pass) throws -> (hidden: Tensor, cache: KVCache?) {
+        let rule = selfAttentionRules[stack] ?? (stack == .encoder ? bidirectional() : causal())
+        var bias: Tensor?
+        if case let .relativeBias(_, maxDistance) = config.positions, let table = w.blocks.first?.selfAttention.relativeBias {
+            bias = relativePositionBias(table: table, queries: positions, keys: keys,
+                                        bidirectional: stack == .encoder, maxDistance: maxDistance)
+        }
+        let run = StackRun(config: config, stack: stack, positions: positions,
+                           selfMask: rule.grid(queries: positions, keys: keys), positionBias: bias,
+                           memory: memory, crossMask: memory.map { cross(validSource: $0.shape[0]).grid(queries: positions, keys: $0.shape[0]) },
+                           pass: pass)
+        var cache = cache
+        var x = try embed(tokens, positions: positions, stack: stack, pass: pass)
+        for (l, block) in w.blocks.enumerated() {
+            x = try blockForward(x, block, layer: l, run: run, cache: &cache)
+        }
+        if let norm = w.finalNorm { x = norm(x) }
+        return (x, cache)
+    }
+
+    /// Token embedding (+ position embedding) (+ BERT's embedding norm) → [T, d], hook `{stack}.embed`.
+    private func embed(_ tokens: [Int], positions: Range<Int>, stack: Stack, pass: Pass) throws -> Tensor {
+        let d = config.width
+        var x = Tensor(zeros: [tokens.count, d])
+        for (row, id) in tokens.enumerated() {
+            x.scalars.replaceSubrange((row * d)..<((row + 1) * d), with: weights.tokenEmbedding.scalars[(id * d)..<((id + 1) * d)])
+        }
+        var added: Tensor?
+        switch config.positions {
+        case .learned: added = weights.positionEmbedding?.rows(positions)
+        case .sinusoidal: added = sinusoidalPositions(positions, width: d)
+        case .relativeBias: added = nil
+        }
+        if let added { x = residual(x, added, norm: nil) }
+        if let norm = weights.embeddingNorm { x = norm(x) }
+        return try pass.hook(.embed(stack), x, rows: stack, positions)
+    }
+
+    /// Final hidden states [T, d] → logits [T, vocab], through the tied or separate unembedding.
+    private func unembed(_ hidden: Tensor, positions: Range<Int>, pass: Pass) throws -> Tensor {
+        var h = hidden
+        if config.tiedEmbeddings && config.scaleTiedLogits {
+            let s = 1 / Float(config.width).squareRoot()
+            h.scalars = h.scalars.map { $0 * s }
+        }
+        let logits = matmul(h, weights.unembedding ?? weights.tokenEmbedding, transposeB: true)
+        let stack: Stack = architecture == .encoderOnly ? .encoder : .decoder
+        return try pass.hook(.logits, logits, rows: stack, positions)
+    }
+}

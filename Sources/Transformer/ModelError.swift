@@ -1,0 +1,32 @@
+/// What can go wrong when a model is given input or weights; each reads as one line for a user.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case emptyInput(stack: Stack)
+    case tooLong(stack: Stack, tokens: Int, maxLength: Int)
+    case idOutOfRange(id: Int, vocabularySize: Int)
+    case missingInput(stack: Stack, architecture: Architecture)
+    case unexpectedInput(stack: Stack, architecture: Architecture)
+    case hookShape(point: String, expected: [Int], got: [Int])
+    case weights(String)
+    case config(String)
+
+    public var description: String {
+        switch self {
+        case .emptyInput(let stack):
+            "the \(stack.rawValue) input is empty: give at least one token"
+        case let .tooLong(stack, tokens, maxLength):
+            "the \(stack.rawValue) input has \(tokens) tokens, more than this model's maximum of \(maxLength); shorten it or use a larger --preset"
+        case let .idOutOfRange(id, size):
+            "token id \(id) is out of range: this model's ids are 0...\(size - 1)"
+        case let .missingInput(stack, architecture):
+            "an \(architecture.rawValue) model needs \(stack == .decoder ? "a decoder (target) input" : "an encoder input")"
+        case let .unexpectedInput(stack, architecture):
+            "an \(architecture.rawValue) model has no \(stack.rawValue); it takes no \(stack == .decoder ? "target" : "encoder input")"
+        case let .hookShape(point, expected, got):
+            "the hook at \(point) returned shape \(got); it must return \(expected)"
+        case .weights(let what):
+            "weights do not fit the model: \(what)"
+        case .config(let what):
+            "invalid model configuration: \(what)"
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// A token: its id and the text it came from (what a picture labels it with).
+public struct Token: Sendable, Equatable {
+    public let id: Int
+    public let text: String
+}
+
+/// The built-in models' tokenizer: lower-cased English words, single punctuation marks and
+/// single digits, plus the special tokens each architecture frames its input with. Words outside
+/// its vocabulary become `[UNK]` but keep their own text as a label.
+///
+/// It is deliberately simple — a class can read every id it produces. Real checkpoints bring their
+/// own (sub-word) tokenizers; this one only has to make plain text work with the built-in models.
+public struct BuiltinTokenizer: Sendable {
+    public static let shared = BuiltinTokenizer()
+
+    public static let pad = "[PAD]", unknown = "[UNK]", classify = "[CLS]", separator = "[SEP]", mask = "[MASK]"
+    public static let beginning = "<bos>", end = "<eos>"
+    static let specials = [pad, unknown, classify, separator, mask, beginning, end]
+    static let punctuation = [".", ",", "!", "?", ";", ":", "'", "\"", "(", ")", "-", "/", "&", "%", "$", "+", "=", "*"]
+
+    public let vocabulary: [String]
+    private let ids: [String: Int]
+
+    public init() {
+        vocabulary = Self.specials + Self.punctuation + (0...9).map(String.init) + BuiltinWords.list
+        var ids: [String: Int] = [:]
+        for (id, word) in vocabulary.enumerated() where ids[word] == nil { ids[word] = id }
+        self.ids = ids
+    }
+
+    public var vocabularySize: Int { vocabulary.count }
+    public func id(_ piece: String) -> Int? { ids[piece] }
+
+    /// Splits `text` into words, digits and punctuation; every other character separates pieces.
+    public func tokenize(_ text: String) -> [Token] {
+        var tokens: [Token] = []
+        var word = ""
+        func flushWord() {
+            guard !word.isEmpty else { return }
+            tokens.append(Token(id: ids[word.lowercased()] ?? ids[Self.unknown]!, text: word))  // ok: [UNK] is a special
+            word = ""
+        }
+        for character in text {
+            if character.isLetter || (character == "'" && !word.isEmpty) {
+                word.append(character)
+            } else {
+                flushWord()
+                if character.isNumber, let digit = ids[String(character)] {
+                    tokens.append(Token(id: digit, text: String(character)))
+                } else if !character.isWhitespace {
+                    let piece = String(character)
+                    tokens.append(Token(id: ids[piece] ?? ids[Self.unknown]!, text: piece))  // ok: [UNK] is a special
+                }
+            }
+        }
+        flushWord()
+        return tokens
+    }
+
+    /// The text of `text` framed the way `stack` of `architecture` expects it:
+    /// encoder-only `[CLS] … [SEP]`, an encoder-decoder's source `… <eos>`, a decoder `<bos> …`.
+    public func encode(_ text: String, for stack: Stack, of architecture: Architecture) -> [Token] {
+        let body = tokenize(text)
+        switch (architecture, stack) {
+        case (.encoderOnly, _): return [special(Self.classify)] + body + [special(Self.separator)]
+        case (.encoderDecoder, .encoder): return body + [special(Self.end)]
+        case (_, .decoder), (.decoderOnly, .encoder): return [special(Self.beginning)] + body
+        }
+    }
+
+    /// Tokens for ids given directly: each labelled with its vocabulary entry (`#id` past the end).
+    public func tokens(ids: [Int]) -> [Token] {
+        ids.map { Token(id: $0, text: $0 >= 0 && $0 < vocabulary.count ? vocabulary[$0] : "#\($0)") }
+    }
+
+    public func special(_ name: String) -> Token { Token(id: ids[name]!, text: name) }  // ok: only called with specials
+}

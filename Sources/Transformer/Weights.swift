@@ -1,0 +1,174 @@
+import TensorCore
+
+/// The learned parameters of one attention sub-layer. Projections are [out, in] like PyTorch's.
+public struct AttentionWeights: Sendable {
+    public var query, key, value, output: Linear      // each [d, d]
+    /// T5's relative position bias, [buckets, heads]; only the first block of a stack has one and
+    /// every block of the stack reuses it.
+    public var relativeBias: Tensor?
+}
+
+/// Two linear layers around the activation: d → mlpWidth → d.
+public struct MLPWeights: Sendable {
+    public var up: Linear      // [mlpWidth, d]
+    public var down: Linear    // [d, mlpWidth]
+}
+
+/// One block: self-attention, (decoder of an encoder-decoder model) cross-attention, MLP, and the
+/// norm that goes with each.
+public struct BlockWeights: Sendable {
+    public var selfAttentionNorm: Norm
+    public var selfAttention: AttentionWeights
+    public var crossAttentionNorm: Norm?
+    public var crossAttention: AttentionWeights?
+    public var mlpNorm: Norm
+    public var mlp: MLPWeights
+}
+
+/// A stack of blocks and the norm after the last one (pre-norm models need it; post-norm ones
+/// already end normalised).
+public struct StackWeights: Sendable {
+    public var blocks: [BlockWeights]
+    public var finalNorm: Norm?
+}
+
+/// All of a model's parameters.
+public struct ModelWeights: Sendable {
+    public var tokenEmbedding: Tensor           // [vocab, d], shared by both stacks
+    public var positionEmbedding: Tensor?       // [maxLength, d], learned positions only
+    public var embeddingNorm: Norm?
+    public var encoder: StackWeights?
+    public var decoder: StackWeights?
+    public var unembedding: Tensor?             // [vocab, d]; nil when tied to the token embedding
+
+    /// Weights of the right shapes: norms at γ = 1, β = 0, biases 0, every matrix drawn from the
+    /// seeded generator, in the order of `visit`, so one seed gives one model everywhere.
+    public static func random(_ config: ModelConfig, _ architecture: Architecture, seed: UInt64) -> ModelWeights {
+        var weights = zeros(config, architecture)
+        var rng = SeededGenerator(seed: seed)
+        weights.visit { name, tensor in
+            if tensor.rank == 2 {
+                tensor = rng.uniformTensor(shape: tensor.shape, std: config.initStd)
+            } else if name.hasSuffix(".weight") {
+                tensor = Tensor(repeating: 1, shape: tensor.shape)   // a norm's γ
+            }
+        }
+        return weights
+    }
+
+    /// Every parameter, by name, in a fixed order. Names follow the hook names where they can:
+    /// `encoder.0.self_attn.q.weight`, `decoder.1.cross_attn_norm.bias`, `embed.token`.
+    public mutating func visit(_ body: (String, inout Tensor) -> Void) {
+        body("embed.token", &tokenEmbedding)
+        if positionEmbedding != nil { body("embed.position", &positionEmbedding!) }
+        if embeddingNorm != nil { embeddingNorm!.visit("embed.norm", body) }
+        for stack in Stack.allCases {
+            let path = stack.rawValue
+            guard var weights = stack == .encoder ? encoder : decoder else { continue }
+            for l in weights.blocks.indices {
+                let prefix = "\(path).\(l)."
+                weights.blocks[l].selfAttentionNorm.visit(prefix + "self_attn_norm", body)
+                weights.blocks[l].selfAttention.visit(prefix + "self_attn", body)
+                if weights.blocks[l].crossAttention != nil {
+                    weights.blocks[l].crossAttentionNorm!.visit(prefix + "cross_attn_norm", body)
+                    weights.blocks[l].crossAttention!.visit(prefix + "cross_attn", body)
+                }
+                weights.blocks[l].mlpNorm.visit(prefix + "mlp_norm", body)
+                weights.blocks[l].mlp.up.visit(prefix + "mlp.up", body)
+                weights.blocks[l].mlp.down.visit(prefix + "mlp.down", body)
+            }
+            if weights.finalNorm != nil { weights.finalNorm!.visit(path + ".final_norm", body) }
+            if stack == .encoder { encoder = weights } else { decoder = weights }
+        }
+        if unembedding != nil { body("unembed.weight", &unembedding!) }
+    }
+
+    /// Names and shapes of every parameter.
+    public var parameterShapes: [(name: String, shape: [Int])] {
+        var copy = self
+        var shapes: [(String, [Int])] = []
+        copy.visit { name, tensor in shapes.append((name, tensor.shape)) }
+        return shapes
+    }
+
+    public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+
+    /// Replaces every parameter with the tensor of the same name; each must be present with the
+    /// same shape, and nothing may be left over.
+    public mutating func load(_ tensors: [String: Tensor]) throws {
+        var missing: [String] = [], wrong: [String] = []
+        var used = Set<String>()
+        visit { name, tensor in
+            guard let given = tensors[name] else { missing.append(name); return }
+            guard given.shape == tensor.shape else {
+                wrong.append("\(name) is \(given.shape), expected \(tensor.shape)"); return
+            }
+            tensor = given
+            used.insert(name)
+        }
+        let extra = Set(tensors.keys).subtracting(used).sorted()
+        if let first = wrong.first { throw ModelError.weights("\(first)") }
+        if !missing.isEmpty { throw ModelError.weights("missing \(missing.count) tensors, first \(missing[0])") }
+        if !extra.isEmpty { throw ModelError.weights("\(extra.count) unexpected tensors, first \(extra[0])") }
+    }
+
+    /// Weights of the right shapes, all zero but norm scales.
+    public static func zeros(_ c: ModelConfig, _ architecture: Architecture) -> ModelWeights {
+        let d = c.width
+        func linear(_ out: Int, _ inn: Int) -> Linear {
+            Linear(weight: Tensor(zeros: [out, inn]), bias: c.biases ? Tensor(zeros: [out]) : nil)
+        }
+        func norm() -> Norm {
+            Norm(kind: c.normKind, gamma: Tensor(repeating: 1, shape: [d]),
+                 beta: c.normKind == .layerNorm && c.biases ? Tensor(zeros: [d]) : nil, epsilon: c.normEpsilon)
+        }
+        func attention(firstOfStack: Bool, isCross: Bool) -> AttentionWeights {
+            var bias: Tensor?
+            if case let .relativeBias(buckets, _) = c.positions, firstOfStack, !isCross {
+                bias = Tensor(zeros: [buckets, c.heads])
+            }
+            return AttentionWeights(query: linear(d, d), key: linear(d, d), value: linear(d, d), output: linear(d, d),
+                                    relativeBias: bias)
+        }
+        func stack(withCross: Bool) -> StackWeights {
+            let blocks = (0..<c.layers).map { l in
+                BlockWeights(selfAttentionNorm: norm(), selfAttention: attention(firstOfStack: l == 0, isCross: false),
+                             crossAttentionNorm: withCross ? norm() : nil,
+                             crossAttention: withCross ? attention(firstOfStack: l == 0, isCross: true) : nil,
+                             mlpNorm: norm(), mlp: MLPWeights(up: linear(c.mlpWidth, d), down: linear(d, c.mlpWidth)))
+            }
+            return StackWeights(blocks: blocks, finalNorm: c.normPlacement == .pre ? norm() : nil)
+        }
+        return ModelWeights(
+            tokenEmbedding: Tensor(zeros: [c.vocabularySize, d]),
+            positionEmbedding: c.positions == .learned ? Tensor(zeros: [c.maxLength, d]) : nil,
+            embeddingNorm: c.embeddingNorm ? norm() : nil,
+            encoder: architecture.stacks.contains(.encoder) ? stack(withCross: false) : nil,
+            decoder: architecture.stacks.contains(.decoder) ? stack(withCross: architecture == .encoderDecoder) : nil,
+            unembedding: c.tiedEmbeddings ? nil : Tensor(zeros: [c.vocabularySize, d]))
+    }
+}
+
+extension Norm {
+    fileprivate mutating func visit(_ prefix: String, _ body: (String, inout Tensor) -> Void) {
+        body(prefix + ".weight", &gamma)
+        if beta != nil { body(prefix + ".bias", &beta!) }
+    }
+}
+
+extension Linear {
+    fileprivate mutating func visit(_ prefix: String, _ body: (String, inout Tensor) -> Void) {
+        body(prefix + ".weight", &weight)
+        if bias != nil { body(prefix + ".bias", &bias!) }
+    }
+}
+
+extension AttentionWeights {
+    fileprivate mutating func visit(_ prefix: String, _ body: (String, inout Tensor) -> Void) {
+        query.visit(prefix + ".q", body)
+        key.visit(prefix + ".k", body)
+        value.visit(prefix + ".v", body)
+        output.visit(prefix + ".o", body)
+        if relativeBias != nil { body(prefix + ".relative_bias", &relativeBias!) }
+    }
+}
