@@ -8,9 +8,13 @@ public typealias Lanes = SIMD8<Float>
 
 @inline(__always)
 public func fastExp(_ x: Lanes) -> Lanes {
-    // Below -87.3 the result is under Float's smallest normal: return 0 (softmax of a far-off score).
-    let clamped = x.clamped(lowerBound: Lanes(repeating: -87.3), upperBound: Lanes(repeating: 88.7))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)            // round(x / ln 2)
+    // Clamp to where e^x is a normal Float; below, the result is set to exactly 0 at the end.
+    var clamped = x.replacing(with: -87.3, where: x .< -87.3)
+    clamped.replace(with: 88.7, where: clamped .> 88.7)
+    // n = round(x / ln 2) by the 1.5·2^23 trick: adding it leaves n in the low mantissa bits, rounded
+    // to nearest even by the FPU itself. (The library's lane-wise `rounded()` calls rintf per lane.)
+    let shifted = clamped * 1.442_695_04 + 12_582_912
+    let n = shifted - 12_582_912
     let r = clamped - n * 0.693_145_75 - n * 1.428_606_8e-6                // x − n·ln2 in two parts
     // e^r by Horner, Taylor coefficients 1/k!
     var p = Lanes(repeating: 1.0 / 720)
@@ -20,10 +24,10 @@ public func fastExp(_ x: Lanes) -> Lanes {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    // 2^n built directly in the exponent bits.
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    let scale = unsafeBitCast(bits, to: Lanes.self)
-    var result = p * scale
+    // 2^n built in the exponent bits: the low bits of `shifted` hold n; add the exponent bias and
+    // shift them into place (the helper's own exponent bits fall off the top).
+    let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &+ 127) &<< 23
+    var result = p * unsafeBitCast(bits, to: Lanes.self)
     result.replace(with: 0, where: x .< -87.3)
     return result
 }
@@ -34,7 +38,7 @@ public func fastExp(_ x: Float) -> Float { fastExp(Lanes(repeating: x))[0] }
 /// erf by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7), odd-symmetric.
 @inline(__always)
 public func fastErf(_ x: Lanes) -> Lanes {
-    let a = x.replacing(with: -x, where: x .< 0)
+    let a = unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Lanes.self)   // |x|
     let t = 1 / (1 + 0.327_591_1 * a)
     var poly = Lanes(repeating: 1.061_405_429)
     poly = poly * t - 1.453_152_027

@@ -1,1 +1,4 @@
-print("attnlab")
+import AttnlabCLI
+import Foundation
+
+exit(Attnlab.execute(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import TensorCore
+
+import Transformer
+
+/// `attnlab bench`: how fast the model core runs, against references measured in the same run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time a forward pass to logits with every attention pattern recorded.",
+        discussion: """
+            Reports the median of several runs after a warm-up: milliseconds, achieved GFLOP/s (from the \
+            matrix products actually performed), the same process's cblas_sgemm GFLOP/s on a large \
+            square product, and the cost of recording every pattern. --torch also times PyTorch eager \
+            on the same input size (Tests/Benchmarks/torch_gpt2_forward.py) and reports the ratio.
+            """)
+
+    @Option(help: "Model size: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var preset: Preset = .gpt2Small
+
+    @Option(help: "Input length (a seeded random sequence).")
+    var tokens = 128
+
+    @Option(help: "Timed runs of each kind (the median is reported).")
+    var runs = 7
+
+    @Option(help: "Untimed runs first.")
+    var warmup = 2
+
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, one per core).")
+    var threads: Int?
+
+    @Option(help: "Seed of the weights and the input.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Also time PyTorch eager GPT-2 (needs python3 with torch and transformers).")
+    var torch = false
+
+    @Option(help: "The PyTorch reference script.")
+    var torchScript = "Tests/Benchmarks/torch_gpt2_forward.py"
+
+    @Flag(help: "Also show where one forward pass spends its time, stage by stage.")
+    var breakdown = false
+
+    @Flag(help: "End with one line of JSON: forward_ms, gflops, sgemm_gflops, tracing_overhead, …")
+    var json = false
+
+    func validate() throws {
+        guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
+        guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be at least 1 and --warmup at least 0") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { BLASThreads.set(threads) }
+        let config = preset.config()
+        guard tokens <= config.maxLength else {
+            throw CLIError("--tokens \(tokens) is more than \(preset.rawValue)'s maximum length of \(config.maxLength)")
+        }
+        if torch && !FileManager.default.fileExists(atPath: torchScript) {
+            throw CLIError("cannot find the PyTorch script \(torchScript); run from the project folder or pass --torch-script")
+        }
+        Console.note("building \(preset.rawValue) with seed \(seed)…")
+        let model = try TransformerModel.random(.decoderOnly, config, seed: seed)
+        var rng = SeededGenerator(seed: seed &+ 1)
+        let input = ModelInput(decoder: (0..<tokens).map { _ in rng.nextInt(below: config.vocabularySize) })
+
+        Console.note("timing cblas_sgemm on a 2048 × 2048 product…")
+        let sgemmGflops = Self.sgemmGflops(size: 2048, runs: 3)
+
+        Console.note("timing the forward pass: \(warmup) warm-up, \(runs) runs traced and \(runs) untraced…")
+        func traced() throws -> Tracer {
+            let tracer = Tracer()
+            _ = try model.forward(input, pass: Pass(hooks: .recording(tracer, pattern: "*.pattern")))
+            return tracer
+        }
+        for _ in 0..<warmup { _ = try traced() }
+        var tracedTimes: [Double] = [], plainTimes: [Double] = []
+        for _ in 0..<runs {   // interleaved, so drift in the machine's speed hits both alike
+            tracedTimes.append(try Self.milliseconds { _ = try traced() })
+            plainTimes.append(try Self.milliseconds { _ = try model.forward(input) })
+        }
+        let (tracer, flops) = try FlopCounter.measure { try traced() }
+        let forward = Self.median(tracedTimes), plain = Self.median(plainTimes)
+        let gflops = Double(flops) / forward / 1e6
+        let overhead = forward / plain - 1
+
+        Console.say("\(preset.rawValue) decoder-only forward to logits, \(tokens) tokens, \(tracer.recordings.count) patterns recorded, \(BLASThreads.count) BLAS threads")
+        Console.say(String(format: "  forward:        %8.1f ms  (median of %d; %.1f GFLOP of matrix products)", forward, runs, Double(flops) / 1e9))
+        Console.say(String(format: "  achieved:       %8.1f GFLOP/s  = %.0f%% of this process's sgemm", gflops, 100 * gflops / sgemmGflops))
+        Console.say(String(format: "  sgemm 2048³:    %8.1f GFLOP/s", sgemmGflops))
+        Console.say(String(format: "  untraced:       %8.1f ms  → recording every pattern costs %+.1f%%", plain, 100 * overhead))
+        var result: [String: Any] = [
+            "preset": preset.rawValue, "tokens": tokens, "runs": runs, "threads": BLASThreads.count,
+            "forward_ms": Self.rounded(forward), "untraced_ms": Self.rounded(plain), "gflops": Self.rounded(gflops),
+            "sgemm_gflops": Self.rounded(sgemmGflops), "tracing_overhead": Self.rounded(overhead),
+            "patterns_recorded": tracer.recordings.count,
+        ]
+        if breakdown { try showBreakdown(model, input) }
+        if torch {
+            Console.note("timing PyTorch eager with \(torchScript)…")
+            let torchMs = try Self.torchMilliseconds(script: torchScript, tokens: tokens, runs: runs, threads: BLASThreads.count)
+            Console.say(String(format: "  PyTorch eager:  %8.1f ms  → attnlab takes %.2f× PyTorch's time", torchMs, forward / torchMs))
+            result["torch_ms"] = Self.rounded(torchMs)
+            result["ratio_to_torch"] = Self.rounded(forward / torchMs)
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            Console.say(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// Where one pass spends its time: the time between consecutive hook points, attributed to the
+    /// point that ends the interval and summed over layers (median of 3 passes).
+    func showBreakdown(_ model: TransformerModel, _ input: ModelInput) throws {
+        var order: [String] = []
+        var current: [String: Double] = [:]
+        var last = DispatchTime.now().uptimeNanoseconds
+        var hooks = Hooks()
+        hooks.add("*.embed,*.resid_pre,*.scores,*.pattern,*.z,*.out,*.resid_mid,*.resid_post,logits") { context, _ in
+            let now = DispatchTime.now().uptimeNanoseconds
+            // "decoder.3.self_attn.scores" → "self_attn.scores": one row per stage, not per layer
+            let parts = context.point.name.split(separator: ".")
+            let stage = parts.count > 2 ? parts.dropFirst(2).joined(separator: ".") : context.point.name
+            if !order.contains(stage) { order.append(stage) }
+            current[stage, default: 0] += Double(now - last) / 1e6
+            last = DispatchTime.now().uptimeNanoseconds
+            return nil
+        }
+        var passes: [[String: Double]] = []
+        for _ in 0..<3 {
+            current = [:]
+            last = DispatchTime.now().uptimeNanoseconds
+            _ = try model.forward(input, pass: Pass(hooks: hooks))
+            passes.append(current)
+        }
+        Console.say("  time by stage, summed over layers (each row: the work since the row above):")
+        for stage in order {
+            let ms = Self.median(passes.map { $0[stage] ?? 0 })
+            Console.say("    " + stage.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", ms))
+        }
+    }
+
+    /// cblas_sgemm's speed on an n × n × n product, median of `runs`.
+    static func sgemmGflops(size n: Int, runs: Int) -> Double {
+        var rng = SeededGenerator(seed: 99)
+        let a = rng.uniformTensor(shape: [n, n], std: 1), b = rng.uniformTensor(shape: [n, n], std: 1)
+        _ = matmul(a, b)
+        let times = (0..<runs).map { _ in milliseconds { _ = matmul(a, b) } }
+        return 2 * Double(n * n * n) / median(times) / 1e6
+    }
+
+    static func torchMilliseconds(script: String, tokens: Int, runs: Int, threads: Int) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--tokens", String(tokens), "--runs", String(runs), "--threads", String(threads)]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw CLIError("cannot start python3: \(Files.reason(error))") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lastLine = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        guard process.terminationStatus == 0,
+              let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any],
+              let ms = object["forward_ms"] as? Double else {
+            throw CLIError("the PyTorch reference failed (exit \(process.terminationStatus)); run python3 \(script) to see why")
+        }
+        return ms
+    }
+
+    static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import TensorCore
+import Transformer
+
+/// `attnlab mask`: a mask on its own, as the 0/1 grid attention uses.
+struct MaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mask",
+        abstract: "Show an attention mask: which positions each position may attend to.",
+        discussion: """
+            Rows are queries (the position that attends), columns are keys (the position attended to); \
+            1 = may attend, 0 = blocked. --valid adds padding: keys at or past V are blocked, whatever the kind.
+
+            Examples:
+              attnlab mask causal --len 8
+              attnlab mask prefix-lm --len 8 --prefix 3
+              attnlab mask cross --len 4 --src-len 6 --valid 5
+            """)
+
+    @Argument(help: ArgumentHelp("The kind of mask.", valueName: MaskKind.allCases.map(\.rawValue).joined(separator: "|")))
+    var kind: MaskKind
+
+    @Option(help: "Sequence length (for cross: the decoder's length).")
+    var len: Int
+
+    @Option(help: "prefix-lm: how many leading tokens are seen bidirectionally.")
+    var prefix: Int?
+
+    @Option(help: "sliding-window: how many tokens, itself included, each token sees.")
+    var window: Int?
+
+    @Option(help: "Padding: only keys before position V are real (padding and cross; combines with any kind).")
+    var valid: Int?
+
+    @Option(name: .customLong("src-len"), help: "cross: the encoder's length (the number of columns).")
+    var srcLen: Int?
+
+    static let largestPrinted = 64
+
+    func validate() throws {
+        guard len >= 1 else { throw ValidationError("--len must be at least 1") }
+        guard len <= 8192 else { throw ValidationError("--len \(len) is too long; the longest mask is 8192") }
+        if kind == .prefixLM, prefix == nil { throw ValidationError("prefix-lm needs --prefix K") }
+        if kind != .prefixLM, prefix != nil { throw ValidationError("--prefix goes with prefix-lm only") }
+        if kind == .slidingWindow, window == nil { throw ValidationError("sliding-window needs --window W") }
+        if kind != .slidingWindow, window != nil { throw ValidationError("--window goes with sliding-window only") }
+        if kind == .cross, srcLen == nil { throw ValidationError("cross needs --src-len S, the encoder's length") }
+        if kind != .cross, srcLen != nil { throw ValidationError("--src-len goes with cross only") }
+        if kind == .padding, valid == nil { throw ValidationError("padding needs --valid V") }
+        if let prefix, prefix < 0 { throw ValidationError("--prefix must be 0 or more") }
+        if let window, window < 1 { throw ValidationError("--window must be at least 1") }
+        if let valid, valid < 0 { throw ValidationError("--valid must be 0 or more") }
+        if let srcLen, !(1...8192).contains(srcLen) { throw ValidationError("--src-len must be 1...8192") }
+    }
+
+    /// The rule and the grid these options describe.
+    var mask: (rule: MaskRule, grid: Tensor) {
+        let keys = kind == .cross ? (srcLen ?? len) : len
+        var rule = kind.rule(prefix: prefix ?? 0, window: window ?? 1, valid: valid ?? keys)
+        if let valid, kind != .padding, kind != .cross { rule = rule && padding(valid: valid) }
+        return (rule, rule.grid(queries: 0..<len, keys: keys))
+    }
+
+    func run() throws {
+        let (rule, grid) = mask
+        let (rows, cols) = (grid.shape[0], grid.shape[1])
+        Console.say("\(rule.name) mask, \(rows) × \(cols): rows are queries, columns are keys; 1 = may attend, 0 = blocked")
+        guard rows <= Self.largestPrinted && cols <= Self.largestPrinted else {
+            let allowed = grid.scalars.reduce(0, +)
+            Console.say("too large to print (the grid is printed up to \(Self.largestPrinted) a side); \(Int(allowed)) of \(rows * cols) cells may attend")
+            return
+        }
+        Console.say(Self.format(grid))
+    }
+
+    /// The grid with key positions across the top and query positions down the side.
+    static func format(_ grid: Tensor) -> String {
+        let (rows, cols) = (grid.shape[0], grid.shape[1])
+        let cell = String(max(rows, cols) - 1).count + 1
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, cell - s.count)) + s }
+        var lines = [pad("") + " " + (0..<cols).map { pad(String($0)) }.joined()]
+        for i in 0..<rows {
+            lines.append(pad(String(i)) + " " + (0..<cols).map { pad(grid[i, $0] == 0 ? "0" : "1") }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+}
