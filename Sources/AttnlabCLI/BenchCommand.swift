@@ -86,13 +86,14 @@ struct BenchCommand: ParsableCommand {
         let gflops = Double(flops) / forward / 1e6
         let overhead = forward / plain - 1
 
-        Console.say("\(preset.rawValue) decoder-only forward to logits, \(tokens) tokens, \(tracer.recordings.count) patterns recorded, \(BLASThreads.count) BLAS threads")
+        Console.say("\(preset.rawValue) decoder-only forward to logits, \(tokens) tokens, \(tracer.recordings.count) patterns recorded, "
+            + "OpenBLAS \(BLASCore.name) kernels on \(BLASThreads.count) threads")
         Console.say(String(format: "  forward:        %8.1f ms  (median of %d; %.1f GFLOP of matrix products)", forward, runs, Double(flops) / 1e9))
         Console.say(String(format: "  achieved:       %8.1f GFLOP/s  = %.0f%% of this process's sgemm", gflops, 100 * gflops / sgemmGflops))
         Console.say(String(format: "  sgemm 2048³:    %8.1f GFLOP/s", sgemmGflops))
         Console.say(String(format: "  untraced:       %8.1f ms  → recording every pattern costs %+.1f%%", plain, 100 * overhead))
         var result: [String: Any] = [
-            "preset": preset.rawValue, "tokens": tokens, "runs": runs, "threads": BLASThreads.count,
+            "preset": preset.rawValue, "tokens": tokens, "runs": runs, "threads": BLASThreads.count, "blas_core": BLASCore.name,
             "forward_ms": Self.rounded(forward), "untraced_ms": Self.rounded(plain), "gflops": Self.rounded(gflops),
             "sgemm_gflops": Self.rounded(sgemmGflops), "tracing_overhead": Self.rounded(overhead),
             "patterns_recorded": tracer.recordings.count,

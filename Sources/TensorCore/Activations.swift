@@ -9,10 +9,14 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
 
     public func apply(_ x: inout Tensor) {
         x.scalars.withUnsafeMutableBufferPointer { buffer in
-            switch self {
-            case .geluExact: mapLanes(buffer, geluExactLanes)
-            case .geluTanh: mapLanes(buffer, geluTanhLanes)
-            case .relu: mapLanes(buffer) { $0.replacing(with: 0, where: $0 .< 0) }
+            let base = buffer.baseAddress
+            Parallel.ranges(buffer.count, workPerItem: 8) { range in
+                let part = UnsafeMutableBufferPointer(start: base.map { $0 + range.lowerBound }, count: range.count)
+                switch self {
+                case .geluExact: mapLanes(part, geluExactLanes)
+                case .geluTanh: mapLanes(part, geluTanhLanes)
+                case .relu: mapLanes(part) { $0.replacing(with: 0, where: $0 .< 0) }
+                }
             }
         }
     }

@@ -21,33 +21,45 @@ public struct Norm: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let d = gamma.count
         precondition(x.rank == 2 && x.shape[1] == d, "norm of width \(d) got \(x.shape)")
-        var out = x
-        out.scalars.withUnsafeMutableBufferPointer { o in
-            gamma.scalars.withUnsafeBufferPointer { g in
-                let b = beta?.scalars
-                for t in 0..<x.shape[0] {
-                    let row = UnsafeMutableBufferPointer(rebasing: o[(t * d)..<((t + 1) * d)])
-                    normalizeRow(row, gamma: g, beta: b)
+        let rows = x.shape[0]
+        let zeros = beta == nil ? [Float](repeating: 0, count: d) : []
+        return Tensor(shape: x.shape) { out in
+            x.scalars.withUnsafeBufferPointer { input in
+                gamma.scalars.withUnsafeBufferPointer { g in
+                    (beta?.scalars ?? zeros).withUnsafeBufferPointer { b in
+                        Parallel.ranges(rows, workPerItem: d * 4) { range in
+                            for t in range {
+                                normalizeRow(input.baseAddress! + t * d, into: out.baseAddress! + t * d, d,
+                                             gamma: g.baseAddress!, beta: b.baseAddress!)
+                            }
+                        }
+                    }
                 }
             }
         }
-        return out
     }
 
     @inline(__always)
-    private func normalizeRow(_ row: UnsafeMutableBufferPointer<Float>, gamma: UnsafeBufferPointer<Float>, beta: [Float]?) {
-        let d = Float(row.count)
-        var mean: Float = 0
-        if kind == .layerNorm {
-            for v in row { mean += v }
-            mean /= d
+    private func normalizeRow(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ d: Int,
+                              gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>) {
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ i: Int) -> Lanes {
+            UnsafeRawPointer(p + i).loadUnaligned(as: Lanes.self)
         }
-        var meanSquare: Float = 0
-        for v in row { meanSquare += (v - mean) * (v - mean) }
-        meanSquare /= d
+        let mean = kind == .layerNorm ? laneSum(x, d) / Float(d) : 0
+        // Mean square about the mean (the variance), or about 0 for RMS norm.
+        var acc = Lanes(repeating: 0)
+        var i = 0
+        while i + 8 <= d { let v = load(x, i) - mean; acc += v * v; i += 8 }
+        var meanSquare = acc.sum()
+        while i < d { meanSquare += (x[i] - mean) * (x[i] - mean); i += 1 }
+        meanSquare /= Float(d)
         let inverse = 1 / (meanSquare + epsilon).squareRoot()
-        for i in 0..<row.count {
-            row[i] = (row[i] - mean) * inverse * gamma[i] + (beta?[i] ?? 0)
+        i = 0
+        while i + 8 <= d {
+            let v = (load(x, i) - mean) * inverse * load(gamma, i) + load(beta, i)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: Lanes.self)
+            i += 8
         }
+        while i < d { out[i] = (x[i] - mean) * inverse * gamma[i] + beta[i]; i += 1 }
     }
 }

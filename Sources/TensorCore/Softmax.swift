@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Softmax along each row of a [rows, cols] block, restricted to the cells a mask allows.
 ///
 /// Blocked cells come out exactly 0 (not e^-1e9 ≈ 0: exactly), so a picture or a test can tell
@@ -7,66 +9,86 @@
 ///
 /// - Parameters:
 ///   - x: [rows, cols] scores, overwritten with probabilities; row stride `cols`.
-///   - mask: [rows, cols], 1 = may attend, 0 = blocked; nil = every cell allowed.
+///   - mask: [maskRows, cols], 1 = may attend, 0 = blocked, reused every `maskRows` rows (so one
+///     [Tq, Tk] mask serves all heads of [H, Tq, Tk] scores); nil = every cell allowed.
 /// - Returns: the number of fully blocked rows.
 @discardableResult
 public func maskedSoftmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
-                              mask: UnsafePointer<Float>?) -> Int {
-    var emptyRows = 0
-    for r in 0..<rows {
-        let row = x + r * cols
-        let allowed = mask.map { $0 + r * cols }
-        // 1. the largest allowed score, for numerical stability
-        var maximum = -Float.infinity
-        for c in 0..<cols where allowed == nil || allowed![c] != 0 { maximum = max(maximum, row[c]) }
-        if maximum == -Float.infinity {
-            // every cell blocked (or every allowed score is -inf): nothing to attend to
-            for c in 0..<cols { row[c] = 0 }
-            emptyRows += 1
-            continue
+                              mask: UnsafePointer<Float>?, maskRows: Int? = nil) -> Int {
+    let emptyRows = Atomic<Int>(0)
+    Parallel.ranges(rows, workPerItem: cols * 4) { range in
+        var empty = 0
+        for r in range {
+            let allowed = mask.map { $0 + (r % (maskRows ?? rows)) * cols }
+            if !softmaxRow(x + r * cols, cols, allowed: allowed) { empty += 1 }
         }
-        // 2. shifted exponentials, eight lanes at a time; blocked cells become exactly 0
-        var sum: Float = 0
+        emptyRows.add(empty, ordering: .relaxed)
+    }
+    return emptyRows.load(ordering: .relaxed)
+}
+
+/// One row in place; false when no cell was allowed (the row is then all 0).
+@inline(__always)
+private func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ cols: Int, allowed: UnsafePointer<Float>?) -> Bool {
+    @inline(__always) func load(_ p: UnsafePointer<Float>, _ i: Int) -> Lanes {
+        UnsafeRawPointer(p + i).loadUnaligned(as: Lanes.self)
+    }
+    // 1. the largest allowed score, for numerical stability
+    var maximum: Float
+    if let allowed {
+        var acc = Lanes(repeating: -.infinity)
         var c = 0
         while c + 8 <= cols {
-            var v = fastExp(UnsafeRawPointer(row + c).loadUnaligned(as: Lanes.self) - maximum)
-            if let allowed {
-                let m = UnsafeRawPointer(allowed + c).loadUnaligned(as: Lanes.self)
-                v.replace(with: 0, where: m .== 0)
-            }
-            UnsafeMutableRawPointer(row + c).storeBytes(of: v, as: Lanes.self)
-            sum += v.sum()
+            let v = load(row, c)
+            acc.replace(with: v, where: v .> acc .& (load(allowed, c) .!= 0))
             c += 8
         }
-        while c < cols {
-            let v: Float = (allowed == nil || allowed![c] != 0) ? fastExp(row[c] - maximum) : 0
-            row[c] = v
-            sum += v
-            c += 1
-        }
-        // 3. normalise
-        let inverse = 1 / sum
-        for c in 0..<cols { row[c] *= inverse }
+        maximum = acc.max()
+        while c < cols { if allowed[c] != 0 { maximum = max(maximum, row[c]) }; c += 1 }
+    } else {
+        maximum = laneMax(row, cols)
     }
-    return emptyRows
+    guard maximum > -.infinity else {
+        row.update(repeating: 0, count: cols)
+        return false
+    }
+    // 2. shifted exponentials; blocked cells become exactly 0
+    var sum: Float = 0
+    var c = 0
+    while c + 8 <= cols {
+        var v = fastExp(load(row, c) - maximum)
+        if let allowed { v.replace(with: 0, where: load(allowed, c) .== 0) }
+        UnsafeMutableRawPointer(row + c).storeBytes(of: v, as: Lanes.self)
+        sum += v.sum()
+        c += 8
+    }
+    while c < cols {
+        let v: Float = allowed.map { $0[c] == 0 } == true ? 0 : fastExp(row[c] - maximum)
+        row[c] = v
+        sum += v
+        c += 1
+    }
+    // 3. normalise
+    let inverse = 1 / sum
+    for c in 0..<cols { row[c] *= inverse }
+    return true
 }
 
 /// Softmax of a whole tensor along its last axis, with an optional 0/1 mask of the same shape
-/// (or of the shape of the last two axes, broadcast over the leading ones).
+/// or of the shape of its last two axes (broadcast over the leading ones).
 public func softmax(_ scores: Tensor, mask: Tensor? = nil) -> (probabilities: Tensor, emptyRows: Int) {
     let cols = scores.shape.last ?? 0
     let rows = cols == 0 ? 0 : scores.count / cols
     var out = scores
     var empty = 0
+    if let mask {
+        precondition(mask.shape.last == cols && scores.count % mask.count == 0, "mask \(mask.shape) for scores \(scores.shape)")
+    }
     out.scalars.withUnsafeMutableBufferPointer { po in
         guard let base = po.baseAddress, rows > 0 else { return }
         if let mask {
-            precondition(scores.count % mask.count == 0 && mask.shape.last == cols, "mask \(mask.shape) for scores \(scores.shape)")
-            let blockRows = mask.count / cols
             mask.scalars.withUnsafeBufferPointer { pm in
-                for start in stride(from: 0, to: rows, by: blockRows) {
-                    empty += maskedSoftmaxRows(base + start * cols, rows: blockRows, cols: cols, mask: pm.baseAddress)
-                }
+                empty = maskedSoftmaxRows(base, rows: rows, cols: cols, mask: pm.baseAddress, maskRows: mask.count / cols)
             }
         } else {
             empty = maskedSoftmaxRows(base, rows: rows, cols: cols, mask: nil)

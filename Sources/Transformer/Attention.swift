@@ -69,10 +69,8 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
     var pattern = scores
     pattern.scalars.withUnsafeMutableBufferPointer { pp in
         allowed.scalars.withUnsafeBufferPointer { pm in
-            for h in 0..<heads {
-                pass.fullyBlockedRows += maskedSoftmaxRows(pp.baseAddress! + h * tq * tk, rows: tq, cols: tk,
-                                                           mask: pm.baseAddress!)
-            }
+            pass.fullyBlockedRows += maskedSoftmaxRows(pp.baseAddress!, rows: heads * tq, cols: tk,
+                                                       mask: pm.baseAddress!, maskRows: tq)
         }
     }
     pattern = try pass.hook(site.point("pattern"), pattern, rows: rows.stack, rows.positions,
