@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import TensorCore
+@testable import AttnlabCLI
+
+@Suite struct TraceCommandTests {
+    @Test func writesOneNpyPerPatternAndTokens() throws {
+        let folder = try temporaryFolder()
+        let result = attnlab("trace", "--arch", "encoder-decoder", "--text", "the cat sat on the mat",
+                             "--target", "le chat", "--npy", folder.path)
+        #expect(result.status == 0, "\(result.err)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(files == ["decoder.0.cross_attn.pattern.npy", "decoder.0.self_attn.pattern.npy",
+                          "decoder.1.cross_attn.pattern.npy", "decoder.1.self_attn.pattern.npy",
+                          "encoder.0.self_attn.pattern.npy", "encoder.1.self_attn.pattern.npy", "tokens.json"])
+        let cross = try Npy.decode(Data(contentsOf: folder.appendingPathComponent("decoder.1.cross_attn.pattern.npy")))
+        #expect(cross.shape == [4, 3, 7])   // [H, decoder tokens (<bos> le chat), encoder tokens (6 words + <eos>)]
+        let tokens = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("tokens.json"))) as? [String: Any]
+        let encoder = (tokens?["tokens"] as? [String: Any])?["encoder"] as? [String: Any]
+        #expect(encoder?["labels"] as? [String] == ["the", "cat", "sat", "on", "the", "mat", "<eos>"])
+    }
+
+    @Test func sameCommandSameBytes() throws {
+        let a = try temporaryFolder("a"), b = try temporaryFolder("b")
+        for folder in [a, b] {
+            #expect(attnlab("trace", "--text", "one two three", "--hooks", "*", "--seed", "3", "--npy", folder.path).status == 0)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: a.path)
+        #expect(files.count > 20)
+        for file in files {
+            #expect(try Data(contentsOf: a.appendingPathComponent(file)) == Data(contentsOf: b.appendingPathComponent(file)), "\(file)")
+        }
+    }
+
+    @Test func masksAndScoresCanBeRecordedByGlob() {
+        let result = attnlab("trace", "--arch", "decoder-only", "--text", "a b c", "--hooks", "decoder.0.*.mask,logits")
+        #expect(result.status == 0)
+        #expect(result.out.contains { $0.contains("decoder.0.self_attn.mask  [4, 4]") })
+        #expect(result.out.contains { $0.contains("logits  [4, ") })
+    }
+
+    @Test func randomInputForBenchmarks() {
+        let result = attnlab("trace", "--preset", "nano", "--tokens", "40")
+        #expect(result.status == 0)
+        #expect(result.out.contains { $0.contains("decoder.1.self_attn.pattern  [2, 40, 40]") })
+    }
+}
+
+@Suite struct MaskCommandTests {
+    @Test func printsTheGridWithPositions() {
+        let result = attnlab("mask", "causal", "--len", "3")
+        #expect(result.status == 0)
+        #expect(result.out.suffix(4) == ["    0 1 2", " 0  1 0 0", " 1  1 1 0", " 2  1 1 1"])
+    }
+
+    @Test func crossIsRectangularAndPaddingCombines() {
+        let cross = attnlab("mask", "cross", "--len", "2", "--src-len", "4", "--valid", "3")
+        #expect(cross.out.suffix(2) == [" 0  1 1 1 0", " 1  1 1 1 0"])
+        let window = attnlab("mask", "sliding-window", "--len", "4", "--window", "2", "--valid", "3")
+        #expect(window.out.suffix(2) == [" 2  0 1 1 0", " 3  0 0 1 0"])
+    }
+}
+
+/// Bad input: one clear line on standard error, a non-zero exit, no crash, nothing written.
+@Suite struct BadInputTests {
+    static let cases: [[String]] = [
+        ["trace", "--arch", "sideways", "--text", "hi"],
+        ["trace", "--preset", "enormous", "--text", "hi"],
+        ["trace", "--text", ""],
+        ["trace", "--text", "hi", "--tokens", "3"],
+        ["trace", "--preset", "nano", "--tokens", "65"],
+        ["trace", "--ids", "5", "100000"],
+        ["trace", "--ids", "5", "seven"],
+        ["trace", "--arch", "decoder-only", "--text", "hi", "--target", "there"],
+        ["trace", "--arch", "encoder-decoder", "--text", "hi"],
+        ["trace", "--text", "hi", "--mask", "prefix-lm"],
+        ["trace", "--text", "hi", "--window", "3"],
+        ["trace", "--text", "hi", "--hooks", "no.such.point"],
+        ["mask", "diagonal", "--len", "4"],
+        ["mask", "causal", "--len", "0"],
+        ["mask", "cross", "--len", "4"],
+        ["bench", "--tokens", "0"],
+        ["bench", "--preset", "nano", "--tokens", "100"],
+    ]
+
+    @Test(arguments: cases)
+    func oneLineOnStandardErrorAndNonZeroExit(arguments: [String]) {
+        let result = attnlab(arguments)
+        #expect(result.status != 0)
+        #expect(result.err.count == 1, "\(result.err)")
+        #expect(result.err.first?.hasPrefix("attnlab: ") == true)
+    }
+
+    @Test func unwritableFolderIsAnErrorAndWritesNothing() throws {
+        let parent = try temporaryFolder()
+        let blocker = parent.appendingPathComponent("file")
+        try Data("x".utf8).write(to: blocker)
+        let result = attnlab("trace", "--text", "hi", "--npy", blocker.appendingPathComponent("out").path)
+        #expect(result.status != 0)
+        #expect(result.err == ["attnlab: cannot create folder \(blocker.path)/out: Not a directory"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["file"])
+    }
+
+    @Test func theRealExecutableBehavesTheSame() throws {
+        let bad = try attnlabProcess(["trace", "--arch", "sideways", "--text", "hi"])
+        #expect(bad.status == 64)
+        #expect(bad.err.count == 1)
+        let good = try attnlabProcess(["mask", "causal", "--len", "2"])
+        #expect(good.status == 0)
+        #expect(good.err.isEmpty)
+        #expect(good.out.last == " 1  1 1")
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+@testable import AttnlabCLI
+
+/// What one command printed, and how it ended.
+struct CommandResult {
+    let status: Int32
+    let out: [String]
+    let err: [String]
+}
+
+/// Lines collected from several threads.
+final class LineBuffer: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0 += line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+/// Runs `attnlab <arguments>` in this process, capturing what it says.
+func attnlab(_ arguments: [String]) -> CommandResult {
+    let out = LineBuffer(), err = LineBuffer()
+    let status = Console.capture(out: { out.append($0) }, err: { err.append($0) }) {
+        Attnlab.execute(arguments)
+    }
+    return CommandResult(status: status, out: out.all, err: err.all)
+}
+
+func attnlab(_ arguments: String...) -> CommandResult { attnlab(arguments) }
+
+/// Runs the built `attnlab` executable as a separate process (next to the test bundle).
+func attnlabProcess(_ arguments: [String]) throws -> CommandResult {
+    let products = Bundle.main.bundleURL.deletingLastPathComponent()
+    var binary = products.appendingPathComponent("attnlab")
+    if !FileManager.default.fileExists(atPath: binary.path) {
+        binary = Bundle.main.bundleURL.appendingPathComponent("attnlab")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    func lines(_ data: Data) -> [String] {
+        String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+    return CommandResult(status: process.terminationStatus, out: lines(outData), err: lines(errData))
+}
+
+/// A fresh empty folder under the system's temporary folder.
+func temporaryFolder(_ name: String = #function) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("attnlab-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        .appendingPathComponent(name.filter { $0.isLetter || $0.isNumber })
+    try? FileManager.default.removeItem(at: url)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
