@@ -15,7 +15,7 @@ public struct Attnlab: ParsableCommand {
     /// Help goes to standard output; an error is one line on standard error.
     public static func execute(_ arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(fillingOptionalValues(arguments))
             try command.run()
             return 0
         } catch {
@@ -28,5 +28,21 @@ public struct Attnlab: ParsableCommand {
             Console.note("attnlab: \(message)")
             return code.rawValue
         }
+    }
+
+    /// Options whose value may be left out: given bare (last, or before another option), they get
+    /// an empty value, which the command reads as "the default folder".
+    static let optionalValueOptions: Set<String> = ["--png"]
+
+    static func fillingOptionalValues(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for (i, argument) in arguments.enumerated() {
+            out.append(argument)
+            let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+            if optionalValueOptions.contains(argument) && (next == nil || next!.hasPrefix("-")) {  // ok: checked for nil just before
+                out.append("")
+            }
+        }
+        return out
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import TensorCore
-
 import Transformer
 
 /// `attnlab bench`: how fast the model core runs, against references measured in the same run.
@@ -40,6 +39,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The PyTorch reference script.")
     var torchScript = "Tests/Benchmarks/torch_gpt2_forward.py"
 
+    @Flag(help: "Time the pictures instead: render and write every pattern as `trace --png` does.")
+    var pictures = false
+
+    @Flag(help: "With --pictures, also time matplotlib on the same picture (Tests/Benchmarks/matplotlib_heatmap.py).")
+    var matplotlib = false
+
+    @Option(help: "The matplotlib reference script.")
+    var matplotlibScript = "Tests/Benchmarks/matplotlib_heatmap.py"
+
     @Flag(help: "Also show where one forward pass spends its time, stage by stage.")
     var breakdown = false
 
@@ -50,6 +58,8 @@ struct BenchCommand: ParsableCommand {
         guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
         guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be at least 1 and --warmup at least 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if matplotlib && !pictures { throw ValidationError("--matplotlib goes with --pictures") }
+        if pictures && (torch || breakdown) { throw ValidationError("--torch and --breakdown time the forward pass; leave out --pictures") }
     }
 
     func run() throws {
@@ -58,13 +68,15 @@ struct BenchCommand: ParsableCommand {
         guard tokens <= config.maxLength else {
             throw CLIError("--tokens \(tokens) is more than \(preset.rawValue)'s maximum length of \(config.maxLength)")
         }
-        if torch && !FileManager.default.fileExists(atPath: torchScript) {
-            throw CLIError("cannot find the PyTorch script \(torchScript); run from the project folder or pass --torch-script")
+        for (wanted, script, flag) in [(torch, torchScript, "--torch-script"), (matplotlib, matplotlibScript, "--matplotlib-script")]
+        where wanted && !FileManager.default.fileExists(atPath: script) {
+            throw CLIError("cannot find \(script); run from the project folder or pass \(flag)")
         }
         Console.note("building \(preset.rawValue) with seed \(seed)…")
         let model = try TransformerModel.random(.decoderOnly, config, seed: seed)
         var rng = SeededGenerator(seed: seed &+ 1)
         let input = ModelInput(decoder: (0..<tokens).map { _ in rng.nextInt(below: config.vocabularySize) })
+        if pictures { return try benchPictures(model, input) }
 
         Console.note("timing cblas_sgemm on a 2048 × 2048 product…")
         let sgemmGflops = Self.sgemmGflops(size: 2048, runs: 3)
@@ -78,11 +90,11 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<warmup { _ = try traced() }
         var tracedTimes: [Double] = [], plainTimes: [Double] = []
         for _ in 0..<runs {   // interleaved, so drift in the machine's speed hits both alike
-            tracedTimes.append(try Self.milliseconds { _ = try traced() })
-            plainTimes.append(try Self.milliseconds { _ = try model.forward(input) })
+            tracedTimes.append(try Timing.milliseconds { _ = try traced() })
+            plainTimes.append(try Timing.milliseconds { _ = try model.forward(input) })
         }
         let (tracer, flops) = try FlopCounter.measure { try traced() }
-        let forward = Self.median(tracedTimes), plain = Self.median(plainTimes)
+        let forward = Timing.median(tracedTimes), plain = Timing.median(plainTimes)
         let gflops = Double(flops) / forward / 1e6
         let overhead = forward / plain - 1
 
@@ -94,17 +106,19 @@ struct BenchCommand: ParsableCommand {
         Console.say(String(format: "  untraced:       %8.1f ms  → recording every pattern costs %+.1f%%", plain, 100 * overhead))
         var result: [String: Any] = [
             "preset": preset.rawValue, "tokens": tokens, "runs": runs, "threads": BLASThreads.count, "blas_core": BLASCore.name,
-            "forward_ms": Self.rounded(forward), "untraced_ms": Self.rounded(plain), "gflops": Self.rounded(gflops),
-            "sgemm_gflops": Self.rounded(sgemmGflops), "tracing_overhead": Self.rounded(overhead),
+            "forward_ms": Timing.rounded(forward), "untraced_ms": Timing.rounded(plain), "gflops": Timing.rounded(gflops),
+            "sgemm_gflops": Timing.rounded(sgemmGflops), "tracing_overhead": Timing.rounded(overhead),
             "patterns_recorded": tracer.recordings.count,
         ]
         if breakdown { try showBreakdown(model, input) }
         if torch {
             Console.note("timing PyTorch eager with \(torchScript)…")
-            let torchMs = try Self.torchMilliseconds(script: torchScript, tokens: tokens, runs: runs, threads: BLASThreads.count)
+            let reference = try Timing.runPythonReference(torchScript, ["--tokens", String(tokens), "--runs", String(runs),
+                                                                        "--threads", String(BLASThreads.count)])
+            guard let torchMs = reference["forward_ms"] as? Double else { throw CLIError("\(torchScript) did not report forward_ms") }
             Console.say(String(format: "  PyTorch eager:  %8.1f ms  → attnlab takes %.2f× PyTorch's time", torchMs, forward / torchMs))
-            result["torch_ms"] = Self.rounded(torchMs)
-            result["ratio_to_torch"] = Self.rounded(forward / torchMs)
+            result["torch_ms"] = Timing.rounded(torchMs)
+            result["ratio_to_torch"] = Timing.rounded(forward / torchMs)
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
@@ -138,7 +152,7 @@ struct BenchCommand: ParsableCommand {
         }
         Console.say("  time by stage, summed over layers (each row: the work since the row above):")
         for stage in order {
-            let ms = Self.median(passes.map { $0[stage] ?? 0 })
+            let ms = Timing.median(passes.map { $0[stage] ?? 0 })
             Console.say("    " + stage.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", ms))
         }
     }
@@ -148,40 +162,8 @@ struct BenchCommand: ParsableCommand {
         var rng = SeededGenerator(seed: 99)
         let a = rng.uniformTensor(shape: [n, n], std: 1), b = rng.uniformTensor(shape: [n, n], std: 1)
         _ = matmul(a, b)
-        let times = (0..<runs).map { _ in milliseconds { _ = matmul(a, b) } }
-        return 2 * Double(n * n * n) / median(times) / 1e6
+        let times = (0..<runs).map { _ in Timing.milliseconds { _ = matmul(a, b) } }
+        return 2 * Double(n * n * n) / Timing.median(times) / 1e6
     }
 
-    static func torchMilliseconds(script: String, tokens: Int, runs: Int, threads: Int) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--tokens", String(tokens), "--runs", String(runs), "--threads", String(threads)]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { throw CLIError("cannot start python3: \(Files.reason(error))") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lastLine = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        guard process.terminationStatus == 0,
-              let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any],
-              let ms = object["forward_ms"] as? Double else {
-            throw CLIError("the PyTorch reference failed (exit \(process.terminationStatus)); run python3 \(script) to see why")
-        }
-        return ms
-    }
-
-    static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-    }
-
-    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }

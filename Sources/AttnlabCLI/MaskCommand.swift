@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Heatmap
 import TensorCore
 import Transformer
 
@@ -35,6 +37,9 @@ struct MaskCommand: ParsableCommand {
     @Option(name: .customLong("src-len"), help: "cross: the encoder's length (the number of columns).")
     var srcLen: Int?
 
+    @Option(help: ArgumentHelp("Also draw the mask as a PNG picture.", valueName: "file"))
+    var png: String?
+
     static let largestPrinted = 64
 
     func validate() throws {
@@ -64,6 +69,7 @@ struct MaskCommand: ParsableCommand {
     func run() throws {
         let (rule, grid) = mask
         let (rows, cols) = (grid.shape[0], grid.shape[1])
+        if let png { try draw(rule: rule, grid: grid, to: png) }
         Console.say("\(rule.name) mask, \(rows) × \(cols): rows are queries, columns are keys; 1 = may attend, 0 = blocked")
         guard rows <= Self.largestPrinted && cols <= Self.largestPrinted else {
             let allowed = grid.scalars.reduce(0, +)
@@ -71,6 +77,21 @@ struct MaskCommand: ParsableCommand {
             return
         }
         Console.say(Self.format(grid))
+    }
+
+    /// The mask as a picture: allowed cells in colour, blocked ones grey and hatched.
+    private func draw(rule: MaskRule, grid: Tensor, to path: String) throws {
+        let (rows, cols) = (grid.shape[0], grid.shape[1])
+        let size = kind == .cross ? "\(rows) decoder x \(cols) encoder tokens" : "\(rows) tokens"
+        let matrix = LabelledMatrix(rows: rows, columns: cols, values: grid.scalars,
+                                    rowLabels: (0..<rows).map(String.init), columnLabels: (0..<cols).map(String.init))
+        let figure = MatrixFigure(title: "\(rule.name) mask, \(size)",
+                                  subtitle: "rows: queries (the position that attends); columns: keys (the position attended to)",
+                                  matrix: matrix, kind: .mask)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        _ = try Files.prepareFolder(folder)
+        try PNG.write(Heatmap.render(figure), to: path)
+        Console.say("wrote \(path)")
     }
 
     /// The grid with key positions across the top and query positions down the side.

@@ -26,13 +26,33 @@ struct TraceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write one <hook name>.npy per recorded activation, and tokens.json, into this folder.", valueName: "dir"))
     var npy: String?
 
+    @Option(help: ArgumentHelp("Draw every recorded pattern as PNG: per layer (heads side by side), per head, and a layers × heads grid. The folder may be left out: Output/trace-<arch>/.", valueName: "dir"))
+    var png: String?
+
+    @Flag(help: "With --png, also draw the raw scores before the mask, on a diverging scale.")
+    var scores = false
+
+    func validate() throws {
+        if scores && png == nil { throw ValidationError("--scores draws pictures: add --png") }
+    }
+
+    /// The --png folder, with the default filled in.
+    private var pngFolder: String? {
+        png.map { $0.isEmpty ? "Output/trace-\(model.arch.rawValue)" : $0 }
+    }
+
     mutating func run() throws {
         let model = try self.model.makeModel()
         let (modelInput, labels) = try input.resolve(for: model, seed: self.model.seed)
         let folder = try npy.map(Files.prepareFolder)
+        let pictureFolder = try pngFolder.map(Files.prepareFolder)
 
+        // Pictures also need the masks (to hatch blocked cells) and, with --scores, the raw scores.
         let tracer = Tracer(labels: labels)
-        let pass = Pass(hooks: .recording(tracer, pattern: hooks))
+        let extra = Tracer(labels: labels)
+        var passHooks = Hooks.recording(tracer, pattern: hooks)
+        if pictureFolder != nil { extra.attach(to: &passHooks, pattern: scores ? "*.mask,*.scores" : "*.mask") }
+        let pass = Pass(hooks: passHooks)
         _ = try model.forward(modelInput, pass: pass)
 
         Console.say(self.model.summary)
@@ -54,6 +74,27 @@ struct TraceCommand: ParsableCommand {
             try writeNpy(tracer.recordings, input: modelInput, labels: labels, architecture: model.architecture, into: folder)
             Console.say("wrote \(tracer.recordings.count) .npy files and tokens.json to \(npy ?? "")")
         }
+        if let pictureFolder {
+            var masks: [String: Recording] = [:]
+            for recording in extra.recordings where recording.name.hasSuffix(".mask") { masks[recording.name] = recording }
+            let drawn = tracer.recordings + (scores ? extra.recordings.filter { $0.name.hasSuffix(".scores") } : [])
+            let pictures = AttentionPictures(model: self.model.summary, maskNames: maskNames(model))
+                .pictures(drawn, masks: masks, scores: scores)
+            guard !pictures.isEmpty else {
+                throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
+            }
+            for path in try AttentionPictures.write(pictures, into: pictureFolder) { Console.say("wrote \(path)") }
+        }
+    }
+
+    /// The name of the mask each attention site uses, for picture titles.
+    private func maskNames(_ model: TransformerModel) -> [String: String] {
+        var names: [String: String] = [:]
+        for stack in model.architecture.stacks {
+            names["\(stack.rawValue).self_attn"] = model.selfAttentionRules[stack]?.name ?? ""
+        }
+        names["decoder.cross_attn"] = "cross"
+        return names
     }
 
     private func writeNpy(_ recordings: [Recording], input: ModelInput, labels: [Stack: [String]],

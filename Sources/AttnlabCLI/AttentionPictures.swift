@@ -1,0 +1,127 @@
+import Dispatch
+import Foundation
+import Heatmap
+import TensorCore
+import Transformer
+
+/// Turns recorded attention (patterns, raw scores, masks) into pictures: the bridge between the
+/// model's recordings and Heatmap's labelled matrices.
+struct AttentionPictures {
+    /// What a picture's title says about the run, e.g. "decoder-only tiny, seed 0".
+    let model: String
+    /// The mask each attention site used, by "stack.kind" ("decoder.self_attn" → "causal").
+    let maskNames: [String: String]
+
+    struct Picture {
+        let file: String
+        let figure: MatrixFigure
+    }
+
+    static let axes = "rows: queries (the token that attends); columns: keys (the token attended to)"
+
+    /// For every recorded pattern (and, with `scores`, every raw score): one picture per layer with
+    /// its heads side by side, one per head, and per stack and kind a layers × heads grid.
+    func pictures(_ recordings: [Recording], masks: [String: Recording], scores: Bool) -> [Picture] {
+        var pictures: [Picture] = []
+        let points = scores ? ["pattern", "scores"] : ["pattern"]
+        for point in points {
+            let chosen = recordings.filter { $0.name.hasSuffix("." + point) && $0.tensor.rank == 3 }
+            // Per layer, then per head.
+            for recording in chosen {
+                let site = Site(recording.name)
+                let heads = headMatrices(recording, mask: masks[site.prefix + ".mask"], point: point)
+                pictures.append(Picture(file: recording.name + ".png", figure: MatrixFigure(
+                    title: "\(site.description) \(Self.noun(point)), all \(heads.count) heads",
+                    subtitle: subtitle(site, point), panels: [heads], scale: scale(point, [recording]),
+                    kind: .values(barLabel: Self.barLabel(point)))))
+                for (h, head) in heads.enumerated() {
+                    pictures.append(Picture(file: "\(recording.name).head\(h).png", figure: MatrixFigure(
+                        title: "\(site.description) \(Self.noun(point)), head \(h)",
+                        subtitle: subtitle(site, point), matrix: head, scale: scale(point, [recording]),
+                        kind: .values(barLabel: Self.barLabel(point)))))
+                }
+            }
+            // Layers × heads, for each stack and kind of attention.
+            let groups = Dictionary(grouping: chosen) { Site($0.name).group }
+            for group in groups.keys.sorted() {
+                let members = groups[group] ?? []
+                let site = Site(members[0].name)
+                let rows = members.map { recording in
+                    headMatrices(recording, mask: masks[Site(recording.name).prefix + ".mask"], point: point)
+                        .enumerated().map { h, matrix in
+                            var m = matrix
+                            m.caption = "L\(Site(recording.name).layer) H\(h)"
+                            return m
+                        }
+                }
+                pictures.append(Picture(file: "\(group).\(point).grid.png", figure: MatrixFigure(
+                    title: "\(site.stack) \(site.kindName) \(Self.noun(point))s: layers (L) down, heads (H) across",
+                    subtitle: subtitle(site, point), panels: rows, scale: scale(point, members),
+                    kind: .values(barLabel: Self.barLabel(point)))))
+            }
+        }
+        return pictures
+    }
+
+    /// Renders and writes every picture into `folder`, using every core; returns the paths written,
+    /// in the order given. Nothing is left half-written: each file appears whole or not at all.
+    static func write(_ pictures: [Picture], into folder: URL) throws -> [String] {
+        let paths = pictures.map { folder.appendingPathComponent($0.file).path }
+        let failures = FailureList()
+        DispatchQueue.concurrentPerform(iterations: pictures.count) { i in
+            do {
+                try PNG.write(Heatmap.render(pictures[i].figure), to: paths[i])
+            } catch {
+                failures.add(i, "\(error)")
+            }
+        }
+        if let first = failures.first { throw CLIError(first) }
+        return paths
+    }
+
+    private func headMatrices(_ recording: Recording, mask: Recording?, point: String) -> [LabelledMatrix] {
+        let t = recording.tensor
+        let (heads, rows, columns) = (t.shape[0], t.shape[1], t.shape[2])
+        // Blocked cells come from the mask the pass used; raw scores are shown whole, before it.
+        let blocked = point == "pattern" ? mask.map { $0.tensor.scalars.map { $0 == 0 } } : nil
+        return (0..<heads).map { h in
+            LabelledMatrix(rows: rows, columns: columns, values: Array(t.scalars[(h * rows * columns)..<((h + 1) * rows * columns)]),
+                           rowLabels: recording.rowLabels, columnLabels: recording.columnLabels ?? [],
+                           blocked: blocked, caption: "head \(h)")
+        }
+    }
+
+    private func subtitle(_ site: Site, _ point: String) -> String {
+        let mask = maskNames["\(site.stack).\(site.kind)"] ?? ""
+        let what = point == "scores" ? "raw scores before the mask (\(mask) mask applied next)" : "\(mask) mask"
+        return "\(model); \(what)\n\(Self.axes)"
+    }
+
+    private func scale(_ point: String, _ recordings: [Recording]) -> ColorScale {
+        point == "scores" ? .diverging(fitting: recordings.flatMap(\.tensor.scalars)) : .unit
+    }
+
+    private static func noun(_ point: String) -> String { point == "scores" ? "raw score" : "pattern" }
+    private static func barLabel(_ point: String) -> String { point == "scores" ? "score" : "weight" }
+}
+
+/// The parts of a hook name such as "decoder.1.cross_attn.pattern".
+private struct Site: CustomStringConvertible {
+    let stack: String, layer: String, kind: String
+    init(_ name: String) {
+        let parts = name.split(separator: ".").map(String.init)
+        (stack, layer, kind) = (parts[0], parts.count > 1 ? parts[1] : "", parts.count > 2 ? parts[2] : "")
+    }
+    var prefix: String { "\(stack).\(layer).\(kind)" }
+    var group: String { "\(stack).\(kind)" }
+    var kindName: String { kind == "cross_attn" ? "cross-attention" : "self-attention" }
+    var description: String { "\(stack) layer \(layer) \(kindName)" }
+}
+
+/// Errors from rendering threads, kept in order so the first one reported is always the same.
+private final class FailureList: @unchecked Sendable {
+    private var items: [(Int, String)] = []
+    private let lock = NSLock()
+    func add(_ index: Int, _ message: String) { lock.lock(); items.append((index, message)); lock.unlock() }
+    var first: String? { lock.lock(); defer { lock.unlock() }; return items.min { $0.0 < $1.0 }?.1 }
+}

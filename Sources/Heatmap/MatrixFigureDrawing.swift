@@ -1,0 +1,127 @@
+extension Layout {
+    /// Draws title, panels, labels, colour bar and legend, in that order.
+    func draw(_ figure: MatrixFigure, on canvas: inout Canvas) {
+        var y = Heatmap.margin
+        canvas.text(figure.title, x: Heatmap.margin, y: y, scale: titleScale)
+        y += BitmapFont.lineHeight * titleScale + 4
+        for line in Layout.headerLines(figure, notes) {
+            canvas.text(line, x: Heatmap.margin, y: y, scale: 1, .softInk)
+            y += BitmapFont.lineHeight
+        }
+
+        for (p, row) in figure.panels.enumerated() {
+            for (q, matrix) in row.enumerated() {
+                let (x0, y0) = origin(p, q)
+                // Captions sit above everything that belongs to their panel (the top row's labels too).
+                let captionY = y0 - captionBand - (p == 0 ? columnBand : 0)
+                if captionBand > 0 { canvas.text(matrix.caption, x: x0, y: captionY, scale: 1, .softInk) }
+                drawCells(matrix, kind: figure.kind, x0: x0, y0: y0, on: &canvas)
+                canvas.frame(x: x0 - 1, y: y0 - 1, width: panelWidth + 2, height: panelHeight + 2, .frame)
+                if let stride = labelStride {
+                    if q == 0 { drawRowLabels(matrix.rowLabels, stride: stride, x0: x0, y0: y0, on: &canvas) }
+                    if p == 0 { drawColumnLabels(matrix.columnLabels, stride: stride, x0: x0, y0: y0, on: &canvas) }
+                }
+            }
+        }
+        if case .values(let barLabel) = figure.kind { drawColorBar(label: barLabel, on: &canvas) }
+        drawLegend(kind: figure.kind, on: &canvas)
+    }
+
+    private func drawCells(_ m: LabelledMatrix, kind: MatrixFigure.Kind, x0: Int, y0: Int, on canvas: inout Canvas) {
+        let inset = cell >= 12 ? 1 : 0            // a hairline of background between big cells
+        let side = cell - inset
+        let hatchSpacing = cell >= 8 ? 6 : 0
+        let allowed = canvas.palette.index(for: MaskStyle.allowedValue)
+        for i in 0..<m.rows {
+            for j in 0..<m.columns {
+                let (x, y) = (x0 + j * cell, y0 + i * cell)
+                let value = m[i, j]
+                let isMask: Bool
+                if case .mask = kind { isMask = true } else { isMask = false }
+                if m.isBlocked(i, j) || (isMask && value == 0) {
+                    canvas.hatch(x: x, y: y, width: side, height: side, spacing: hatchSpacing)
+                } else if value.isNaN {
+                    canvas.fill(x: x, y: y, width: side, height: side, .notANumber)
+                } else if value.isInfinite {
+                    canvas.fill(x: x, y: y, width: side, height: side, .infinite)
+                } else {
+                    canvas.fill(x: x, y: y, width: side, height: side, isMask ? allowed : canvas.palette.index(for: value))
+                }
+            }
+        }
+    }
+
+    private func drawRowLabels(_ labels: [String], stride: Int, x0: Int, y0: Int, on canvas: inout Canvas) {
+        for (i, label) in labels.enumerated() where i % stride == 0 {
+            let text = Layout.shorten(label)
+            let y = y0 + i * cell + (cell - BitmapFont.ascent * labelScale) / 2
+            canvas.text(text, x: x0 - 6 - BitmapFont.width(text, scale: labelScale), y: y, scale: labelScale)
+        }
+    }
+
+    private func drawColumnLabels(_ labels: [String], stride: Int, x0: Int, y0: Int, on canvas: inout Canvas) {
+        for (j, label) in labels.enumerated() where j % stride == 0 {
+            let text = Layout.shorten(label)
+            if uprightColumnLabels {
+                let x = x0 + j * cell + (cell - BitmapFont.width(text, scale: labelScale)) / 2
+                canvas.text(text, x: x, y: y0 - 4 - BitmapFont.lineHeight * labelScale + 2 * labelScale, scale: labelScale)
+            } else {
+                let x = x0 + j * cell + (cell - BitmapFont.ascent * labelScale) / 2
+                canvas.text(text, x: x, y: y0 - 6, scale: labelScale, direction: .up)
+            }
+        }
+    }
+
+    private func drawColorBar(label: String, on canvas: inout Canvas) {
+        let scale = canvas.palette.scale
+        let barHeight = Layout.barHeight(down * panelHeight + (down - 1) * (Layout.gapPx + captionBand))
+        let (x, y, w) = (barX, top, 16)
+        for r in 0..<barHeight {
+            let value = scale.high - (scale.high - scale.low) * Float(r) / Float(barHeight - 1)
+            canvas.fill(x: x, y: y + r, width: w, height: 1, canvas.palette.index(for: value))
+        }
+        canvas.frame(x: x - 1, y: y - 1, width: w + 2, height: barHeight + 2, .frame)
+        for tick in Ticks.nice(Double(scale.low), Double(scale.high)) {
+            let r = Int(((Double(scale.high) - tick) / Double(scale.high - scale.low) * Double(barHeight - 1)).rounded())
+            canvas.fill(x: x + w, y: y + r, width: 4, height: 1, .ink)
+            canvas.text(Ticks.label(tick), x: x + w + 7, y: y + r - BitmapFont.ascent / 2, scale: 1)
+        }
+        if !label.isEmpty { canvas.text(label, x: x, y: y + barHeight + 8, scale: 1, .softInk) }
+    }
+
+    private func drawLegend(kind: MatrixFigure.Kind, on canvas: inout Canvas) {
+        var entries: [(swatch: Swatch, text: String)] = []
+        if case .mask = kind {
+            entries.append((.value(MaskStyle.allowedValue), "may attend"))
+            entries.append((.hatched, "blocked: may not attend"))
+        } else if seen.blocked {
+            entries.append((.hatched, "blocked by the mask"))
+        }
+        if seen.notANumber { entries.append((.fixed(.notANumber), "NaN")) }
+        if seen.infinite { entries.append((.fixed(.infinite), "+/-inf")) }
+        var x = Heatmap.margin
+        let y = height - Heatmap.margin - 14
+        for entry in entries {
+            switch entry.swatch {
+            case .value(let v): canvas.fill(x: x, y: y, width: 14, height: 14, canvas.palette.index(for: v))
+            case .hatched: canvas.hatch(x: x, y: y, width: 14, height: 14, spacing: 6)
+            case .fixed(let f): canvas.fill(x: x, y: y, width: 14, height: 14, f)
+            }
+            canvas.frame(x: x - 1, y: y - 1, width: 16, height: 16, .frame)
+            canvas.text(entry.text, x: x + 22, y: y + 4, scale: 1)
+            x += 22 + BitmapFont.width(entry.text, scale: 1) + 24
+        }
+    }
+
+    private enum Swatch { case value(Float), hatched, fixed(Palette.Fixed) }
+
+    /// Long labels end in ".." so one token cannot push the picture wide.
+    static func shorten(_ label: String) -> String {
+        label.count <= Heatmap.longestLabel ? label : String(label.prefix(Heatmap.longestLabel - 2)) + ".."
+    }
+}
+
+/// How a mask's allowed cells are coloured: a bright, saturated end of the colour map.
+enum MaskStyle {
+    static let allowedValue: Float = 0.8
+}
