@@ -2,6 +2,23 @@ import Foundation
 
 /// Output folders and files, written so that a failure never leaves half a file behind.
 enum Files {
+    /// Checks, without creating anything, that `path` could be made a folder and written into: its
+    /// nearest existing ancestor must be a writable folder (or `path` itself one). Commands call
+    /// this before any work, and create the folder only when they have something to put in it.
+    static func checkFolder(_ path: String) throws {
+        var url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            url = url.deletingLastPathComponent()
+        }
+        guard isDirectory.boolValue else {
+            throw CLIError("cannot create folder \(path): \(url.path) is a file, not a folder")
+        }
+        guard FileManager.default.isWritableFile(atPath: url.path) else {
+            throw CLIError("cannot write into folder \(path): \(url.path) is not writable (permission denied)")
+        }
+    }
+
     /// Creates `path` (and its parents) if needed and checks a file can be written there; the error
     /// names the folder and the reason.
     static func prepareFolder(_ path: String) throws -> URL {

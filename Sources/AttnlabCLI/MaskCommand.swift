@@ -69,7 +69,10 @@ struct MaskCommand: ParsableCommand {
     func run() throws {
         let (rule, grid) = mask
         let (rows, cols) = (grid.shape[0], grid.shape[1])
-        if let png { try draw(rule: rule, grid: grid, to: png) }
+        if let png {
+            try Files.checkFolder(URL(fileURLWithPath: png).deletingLastPathComponent().path)
+            try draw(rule: rule, grid: grid, to: png)
+        }
         Console.say("\(rule.name) mask, \(rows) × \(cols): rows are queries, columns are keys; 1 = may attend, 0 = blocked")
         guard rows <= Self.largestPrinted && cols <= Self.largestPrinted else {
             let allowed = grid.scalars.reduce(0, +)

@@ -44,14 +44,13 @@ struct TraceCommand: ParsableCommand {
     mutating func run() throws {
         let model = try self.model.makeModel()
         let (modelInput, labels) = try input.resolve(for: model, seed: self.model.seed)
-        let folder = try npy.map(Files.prepareFolder)
-        let pictureFolder = try pngFolder.map(Files.prepareFolder)
+        for folder in [npy, pngFolder].compactMap({ $0 }) { try Files.checkFolder(folder) }
 
         // Pictures also need the masks (to hatch blocked cells) and, with --scores, the raw scores.
         let tracer = Tracer(labels: labels)
         let extra = Tracer(labels: labels)
         var passHooks = Hooks.recording(tracer, pattern: hooks)
-        if pictureFolder != nil { extra.attach(to: &passHooks, pattern: scores ? "*.mask,*.scores" : "*.mask") }
+        if pngFolder != nil { extra.attach(to: &passHooks, pattern: scores ? "*.mask,*.scores" : "*.mask") }
         let pass = Pass(hooks: passHooks)
         _ = try model.forward(modelInput, pass: pass)
 
@@ -70,11 +69,12 @@ struct TraceCommand: ParsableCommand {
         for recording in tracer.recordings {
             Console.say("  \(recording.name)  \(recording.tensor.shape)")
         }
-        if let folder {
+        if let npy {
+            let folder = try Files.prepareFolder(npy)
             try writeNpy(tracer.recordings, input: modelInput, labels: labels, architecture: model.architecture, into: folder)
             Console.say("wrote \(tracer.recordings.count) .npy files and tokens.json to \(npy ?? "")")
         }
-        if let pictureFolder {
+        if let pngFolder {
             var masks: [String: Recording] = [:]
             for recording in extra.recordings where recording.name.hasSuffix(".mask") { masks[recording.name] = recording }
             let drawn = tracer.recordings + (scores ? extra.recordings.filter { $0.name.hasSuffix(".scores") } : [])
@@ -83,7 +83,8 @@ struct TraceCommand: ParsableCommand {
             guard !pictures.isEmpty else {
                 throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
             }
-            for path in try AttentionPictures.write(pictures, into: pictureFolder) { Console.say("wrote \(path)") }
+            let folder = try Files.prepareFolder(pngFolder)
+            for path in try AttentionPictures.write(pictures, into: folder) { Console.say("wrote \(path)") }
         }
     }
 
