@@ -69,7 +69,7 @@ struct MaskCommand: ParsableCommand {
     func run() throws {
         let (rule, grid) = mask
         let (rows, cols) = (grid.shape[0], grid.shape[1])
-        if let png {
+        if let png = png.map(RunContext.resolve) {
             try Files.checkFolder(URL(fileURLWithPath: png).deletingLastPathComponent().path)
             try draw(rule: rule, grid: grid, to: png)
         }

@@ -15,8 +15,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Model size: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: Preset = .tiny
 
-    @Option(help: "Seed of the random weights (and of a --tokens input). Same seed, same numbers.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of the random weights (and of a --tokens input). Same seed, same numbers. Default 0.")
+    var seed: UInt64?
+
+    /// The seed given, else the lesson's, else 0.
+    var resolvedSeed: UInt64 { seed ?? RunContext.seed ?? 0 }
 
     @Option(help: ArgumentHelp("Self-attention mask of the main stack instead of its own (bidirectional for an encoder, causal for a decoder).",
                                valueName: "bidirectional|causal|prefix-lm|sliding-window"))
@@ -40,7 +43,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The model these options describe, with seeded random weights.
     func makeModel() throws -> TransformerModel {
-        var model = try TransformerModel.random(arch, preset.config(), seed: seed)
+        var model = try TransformerModel.random(arch, preset.config(), seed: resolvedSeed)
         if let mask {
             let stack: Stack = arch == .encoderOnly ? .encoder : .decoder
             model.selfAttentionRules[stack] = mask.rule(prefix: prefix ?? 0, window: window ?? 1)
@@ -50,7 +53,7 @@ struct ModelOptions: ParsableArguments {
 
     var summary: String {
         let c = preset.config()
-        return "\(arch.rawValue) \(preset.rawValue) (width \(c.width), \(c.heads) heads, \(c.layers) layers), seed \(seed)"
+        return "\(arch.rawValue) \(preset.rawValue) (width \(c.width), \(c.heads) heads, \(c.layers) layers), seed \(resolvedSeed)"
             + (mask.map { ", mask \($0.rawValue)" } ?? "")
     }
 }

@@ -38,13 +38,15 @@ struct TraceCommand: ParsableCommand {
 
     /// The --png folder, with the default filled in.
     private var pngFolder: String? {
-        png.map { $0.isEmpty ? "Output/trace-\(model.arch.rawValue)" : $0 }
+        png.map { $0.isEmpty ? RunContext.defaultFolder("trace-\(model.arch.rawValue)") : RunContext.resolve($0) }
     }
+
+    private var npyFolder: String? { npy.map(RunContext.resolve) }
 
     mutating func run() throws {
         let model = try self.model.makeModel()
-        let (modelInput, labels) = try input.resolve(for: model, seed: self.model.seed)
-        for folder in [npy, pngFolder].compactMap({ $0 }) { try Files.checkFolder(folder) }
+        let (modelInput, labels) = try input.resolve(for: model, seed: self.model.resolvedSeed)
+        for folder in [npyFolder, pngFolder].compactMap({ $0 }) { try Files.checkFolder(folder) }
 
         // Pictures also need the masks (to hatch blocked cells) and, with --scores, the raw scores.
         let tracer = Tracer(labels: labels)
@@ -69,10 +71,10 @@ struct TraceCommand: ParsableCommand {
         for recording in tracer.recordings {
             Console.say("  \(recording.name)  \(recording.tensor.shape)")
         }
-        if let npy {
-            let folder = try Files.prepareFolder(npy)
+        if let npyFolder {
+            let folder = try Files.prepareFolder(npyFolder)
             try writeNpy(tracer.recordings, input: modelInput, labels: labels, architecture: model.architecture, into: folder)
-            Console.say("wrote \(tracer.recordings.count) .npy files and tokens.json to \(npy ?? "")")
+            Console.say("wrote \(tracer.recordings.count) .npy files and tokens.json to \(npyFolder)")
         }
         if let pngFolder {
             var masks: [String: Recording] = [:]
@@ -114,7 +116,7 @@ struct TraceCommand: ParsableCommand {
             streams[stack.rawValue] = ["labels": words, "ids": input.tokens(stack) ?? []]
         }
         let document: [String: Any] = [
-            "architecture": architecture.rawValue, "preset": model.preset.rawValue, "seed": model.seed,
+            "architecture": architecture.rawValue, "preset": model.preset.rawValue, "seed": model.resolvedSeed,
             "tokens": streams, "recordings": files,
         ]
         let json = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])

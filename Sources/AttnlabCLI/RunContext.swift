@@ -1,0 +1,21 @@
+import Foundation
+
+/// What a lesson sets for the commands it runs: the folder relative output paths land in, and the
+/// seed commands use when they are not given one. Task-local, so lessons run side by side (as the
+/// tests do) each keep their own.
+enum RunContext {
+    @TaskLocal static var outputFolder: URL?
+    @TaskLocal static var seed: UInt64?
+
+    /// `path` as given, or — inside a lesson — relative to the lesson's output folder.
+    static func resolve(_ path: String) -> String {
+        guard let outputFolder, !path.hasPrefix("/") else { return path }
+        return outputFolder.appendingPathComponent(path).path
+    }
+
+    /// Where a command's pictures go when the user names no folder: `Output/<name>` on its own,
+    /// `<name>` inside the lesson's folder in a lesson.
+    static func defaultFolder(_ name: String) -> String {
+        outputFolder == nil ? "Output/\(name)" : resolve(name)
+    }
+}

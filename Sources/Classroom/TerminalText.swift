@@ -1,0 +1,122 @@
+import Foundation
+
+/// Lesson prose for a terminal: wrapped to its width, with a little emphasis when colour is wanted
+/// (a terminal, and NO_COLOR unset), plain text otherwise.
+public struct TerminalText: Sendable {
+    public let width: Int
+    public let color: Bool
+
+    public init(width: Int, color: Bool) {
+        self.width = max(width, 30)
+        self.color = color
+    }
+
+    /// Settings for standard output: its width (capped for reading comfort) and whether to colour.
+    public static func forStandardOutput() -> TerminalText {
+        let isTerminal = isatty(STDOUT_FILENO) != 0
+        var size = winsize()
+        let columns = isTerminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0
+            ? Int(size.ws_col) : Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return TerminalText(width: min(columns, 100), color: isTerminal && !noColor)
+    }
+
+    public func heading(_ text: String) -> String {
+        color ? "\u{1B}[1m\(text)\u{1B}[0m" : text
+    }
+
+    public func dim(_ text: String) -> String {
+        color ? "\u{1B}[2m\(text)\u{1B}[0m" : text
+    }
+
+    /// "$ attnlab …", as a shell would show it.
+    public func command(_ text: String) -> String {
+        color ? "\u{1B}[2m$\u{1B}[0m \u{1B}[1;36m\(text)\u{1B}[0m" : "$ \(text)"
+    }
+
+    /// A fenced block shown as it is, indented.
+    public func literal(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+    }
+
+    /// Markdown prose: paragraphs and list items wrapped to the width; `**bold**` and `code` emphasised.
+    public func prose(_ markdown: String) -> String {
+        var out: [String] = []
+        var paragraph: [String] = []
+        var item: (marker: String, words: [String])?
+        func flush() {
+            if !paragraph.isEmpty { out += wrap(paragraph.joined(separator: " "), first: "", rest: "") }
+            if let item { out += wrap(item.words.joined(separator: " "), first: item.marker, rest: String(repeating: " ", count: item.marker.count)) }
+            paragraph = []; item = nil
+        }
+        for raw in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { flush(); out.append(""); continue }
+            if let marker = Self.listMarker(line) {
+                flush()
+                item = (marker, [String(line.dropFirst(marker.count))])
+            } else if item != nil {
+                item!.words.append(line)   // ok: checked just before
+            } else {
+                paragraph.append(line)
+            }
+        }
+        flush()
+        while out.last == "" { out.removeLast() }
+        return out.map(emphasise).joined(separator: "\n")
+    }
+
+    /// "- ", "* " or "12. " at the start of a line.
+    static func listMarker(_ line: String) -> String? {
+        if line.hasPrefix("- ") || line.hasPrefix("* ") { return String(line.prefix(2)) }
+        let digits = line.prefix { $0.isNumber }
+        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") { return digits + ". " }
+        return nil
+    }
+
+    /// Greedy word wrap; the markup characters are not counted, since they will not be shown.
+    private func wrap(_ text: String, first: String, rest: String) -> [String] {
+        var lines: [String] = []
+        var line = first, visible = first.count
+        for word in text.split(separator: " ") {
+            let length = Self.visibleLength(String(word))
+            if visible > first.count && visible + 1 + length > width {
+                lines.append(line)
+                line = rest; visible = rest.count
+            }
+            if visible > rest.count || (lines.isEmpty && visible > first.count) { line += " "; visible += 1 }
+            line += word; visible += length
+        }
+        lines.append(line)
+        return lines
+    }
+
+    static func visibleLength(_ word: String) -> Int {
+        word.replacingOccurrences(of: "**", with: "").filter { $0 != "`" }.count
+    }
+
+    /// `code` in cyan, **bold** in bold; without colour the markers are simply removed.
+    private func emphasise(_ line: String) -> String {
+        var result = ""
+        var inCode = false, inBold = false
+        var i = line.startIndex
+        while i < line.endIndex {
+            if line[i...].hasPrefix("**") && !inCode {
+                inBold.toggle()
+                if color { result += inBold ? "\u{1B}[1m" : "\u{1B}[0m" }
+                i = line.index(i, offsetBy: 2)
+                continue
+            }
+            if line[i] == "`" {
+                inCode.toggle()
+                if color { result += inCode ? "\u{1B}[36m" : "\u{1B}[0m" }
+                i = line.index(after: i)
+                continue
+            }
+            result.append(line[i])
+            i = line.index(after: i)
+        }
+        if color && (inCode || inBold) { result += "\u{1B}[0m" }
+        return result
+    }
+}
