@@ -7,7 +7,9 @@ public struct Attnlab: ParsableCommand {
         commandName: "attnlab",
         abstract: "See how transformers work: run encoder-only, decoder-only and encoder-decoder models, record their attention, and step through lessons.",
         version: "0.1.0",
-        subcommands: [TraceCommand.self, MaskCommand.self, BenchCommand.self])
+        subcommands: [LessonsCommand.self, LessonCommand.self, TraceCommand.self, MaskCommand.self, CheckCommand.self,
+                      GenerateCommand.self, CountCommand.self, RankCommand.self,
+                      BenchCommand.self])
 
     public init() {}
 
@@ -27,6 +29,21 @@ public struct Attnlab: ParsableCommand {
             let message = message(for: error).split(separator: "\n").joined(separator: " ")
             Console.note("attnlab: \(message)")
             return code.rawValue
+        }
+    }
+
+    /// What is wrong with one command line of a lesson, or nil when it parses: a lesson is
+    /// checked when it is loaded, so a typo is reported with its file and line before class starts.
+    static func problem(with arguments: [String]) -> String? {
+        guard let first = arguments.first, !["lesson", "lessons"].contains(first) else {
+            return "a lesson cannot run another lesson"
+        }
+        do {
+            _ = try parseAsRoot(fillingOptionalValues(arguments))
+            return nil
+        } catch {
+            if exitCode(for: error) == .success { return "'\(arguments.joined(separator: " "))' only asks for help" }
+            return message(for: error).split(separator: "\n").joined(separator: " ")
         }
     }
 

@@ -88,15 +88,26 @@ public struct LinePlot: Sendable {
             }
         }
 
-        // Legend, top right inside the plot.
+        // Legend, inside the plot in whichever corner the lines cross least.
         let legendWidth = (series.map { BitmapFont.width($0.name, scale: 1) }.max() ?? 0) + 40
-        var ly = area.y + 8
-        let lx = area.x + area.w - legendWidth - 8
-        canvas.fill(x: lx - 6, y: ly - 6, width: legendWidth + 6, height: series.count * 16 + 8, .background)
-        canvas.frame(x: lx - 6, y: ly - 6, width: legendWidth + 6, height: series.count * 16 + 8, .frame)
+        let legendHeight = series.count * 16 + 8
+        let corners = [(area.x + area.w - legendWidth - 4, area.y + 4), (area.x + 10, area.y + 4),
+                       (area.x + area.w - legendWidth - 4, area.y + area.h - legendHeight - 4),
+                       (area.x + 10, area.y + area.h - legendHeight - 4)]
+        func crossings(_ corner: (Int, Int)) -> Int {
+            var count = 0
+            for y in corner.1..<(corner.1 + legendHeight) {
+                for x in corner.0..<(corner.0 + legendWidth) where canvas[x, y] >= canvas.palette.index(.series0) { count += 1 }
+            }
+            return count
+        }
+        let (lx, ly0) = corners.min { crossings($0) < crossings($1) } ?? corners[0]
+        canvas.fill(x: lx, y: ly0, width: legendWidth, height: legendHeight, .background)
+        canvas.frame(x: lx, y: ly0, width: legendWidth, height: legendHeight, .frame)
+        var ly = ly0 + 6
         for (i, s) in series.enumerated() {
-            canvas.fill(x: lx, y: ly + 3, width: 20, height: 3, Palette.Fixed.series(i))
-            canvas.text(s.name, x: lx + 28, y: ly, scale: 1)
+            canvas.fill(x: lx + 6, y: ly + 3, width: 20, height: 3, Palette.Fixed.series(i))
+            canvas.text(s.name, x: lx + 34, y: ly, scale: 1)
             ly += 16
         }
         return canvas

@@ -1,6 +1,5 @@
 import CBLAS
 import Foundation
-import Synchronization
 
 /// The one place attnlab calls `cblas_sgemm`. Everything else (linear layers, per-head
 /// attention products) describes its operands as row-major views — a pointer and a row stride —
@@ -26,18 +25,23 @@ public func sgemm(m: Int, n: Int, k: Int,
                 beta, out, Int32(ldOut))
 }
 
-/// Counts the floating-point operations of every matrix product (2·m·n·k each), so a benchmark
-/// can report achieved GFLOP/s from what was really computed, and tests can hold the analytic
-/// counts of `attnlab count` to it.
+/// Counts the floating-point operations of the matrix products (2·m·n·k each) done inside
+/// `measure`, so a benchmark reports achieved GFLOP/s from what was really computed and tests can
+/// hold `attnlab count`'s analytic numbers to it. Task-local: products of other work running at
+/// the same time are not counted.
 public enum FlopCounter {
-    private static let total = Atomic<Int>(0)
-    public static func add(_ flops: Int) { total.add(flops, ordering: .relaxed) }
-    public static var value: Int { total.load(ordering: .relaxed) }
-    /// Runs `body` and returns the matrix-product FLOPs it performed (other threads' work included).
+    /// Only ever touched by the task that made it.
+    final class Tally: @unchecked Sendable { var flops = 0 }
+    @TaskLocal static var tally: Tally?
+
+    @inline(__always)
+    static func add(_ flops: Int) { tally?.flops += flops }
+
+    /// Runs `body` and returns the matrix-product FLOPs it performed.
     public static func measure<R>(_ body: () throws -> R) rethrows -> (result: R, flops: Int) {
-        let before = value
-        let result = try body()
-        return (result, value - before)
+        let tally = Tally()
+        let result = try $tally.withValue(tally) { try body() }
+        return (result, tally.flops)
     }
 }
 

@@ -2,6 +2,7 @@
 public struct Token: Sendable, Equatable {
     public let id: Int
     public let text: String
+    public init(id: Int, text: String) { self.id = id; self.text = text }
 }
 
 /// The built-in models' tokenizer: lower-cased English words, single punctuation marks and

@@ -77,3 +77,19 @@ import Testing
         #expect(throws: SafeTensors.FormatError.self) { try SafeTensors.decode(Data([1, 2, 3])) }
     }
 }
+
+@Suite struct LinearAlgebraTests {
+    @Test func singularValuesAndDeterminantOfKnownMatrices() throws {
+        // [[3, 0], [4, 5]]: singular values √45 and √5 (their product is |det| = 15).
+        let a = Tensor(shape: [2, 2], scalars: [3, 0, 4, 5])
+        let s = try LinearAlgebra.singularValues(a)
+        #expect(abs(s[0] - Float(45).squareRoot()) < 1e-5 && abs(s[1] - Float(5).squareRoot()) < 1e-5)
+        let det = LinearAlgebra.determinant(a)
+        #expect(det.sign == 1 && abs(det.log10Magnitude - log10(15)) < 1e-6)
+        // A row swap flips the sign; a repeated row makes it singular.
+        #expect(LinearAlgebra.determinant(Tensor(shape: [2, 2], scalars: [4, 5, 3, 0])).sign == -1)
+        #expect(LinearAlgebra.determinant(Tensor(shape: [2, 2], scalars: [1, 2, 1, 2])).sign == 0)
+        // Rectangular: [[1, 0, 0], [0, 2, 0]] has singular values 2 and 1.
+        #expect(try LinearAlgebra.singularValues(Tensor(shape: [2, 3], scalars: [1, 0, 0, 0, 2, 0])) == [2, 1])
+    }
+}

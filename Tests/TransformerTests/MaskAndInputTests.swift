@@ -101,3 +101,35 @@ import TensorCore
         #expect(u(-1000) == 31)
     }
 }
+
+@Suite struct CountingTests {
+    /// The analytic counts agree with the weights the model really has and with the matrix-product
+    /// FLOPs a forward pass really performs.
+    @Test(arguments: Architecture.allCases)
+    func countsMatchWeightsAndMeasuredFlops(architecture: Architecture) throws {
+        for config in [Preset.tiny.config(), referenceLikeT5Config()] {
+            let model = try TransformerModel.random(architecture, config, seed: 1)
+            let input = sampleInput(architecture)
+            let count = ModelCount(architecture, config, encoderTokens: input.encoder?.count ?? 0,
+                                   decoderTokens: input.decoder?.count ?? 0)
+            #expect(count.parameters == model.weights.parameterCount)
+            let (_, flops) = try FlopCounter.measure { try model.forward(input) }
+            #expect(count.flops == flops, "\(architecture): counted \(count.flops), measured \(flops)")
+        }
+    }
+
+    @Test func equalBudgetGivesTheDecoderMoreLayers() {
+        let config = Preset.small.config()
+        let budget = ModelCount(.encoderDecoder, config, encoderTokens: 64, decoderTokens: 64).parameters
+        let decoderLayers = ModelCount.layers(for: budget, .decoderOnly, config, encoderTokens: 0, decoderTokens: 64)
+        #expect(decoderLayers > config.layers)
+        #expect(TrainingSignal.causalLM(tokens: 128) == 127)
+        #expect(TrainingSignal.maskedLM(tokens: 128) == 19)
+    }
+
+    func referenceLikeT5Config() -> ModelConfig {
+        ModelConfig(width: 32, heads: 4, layers: 2, mlpWidth: 48, vocabularySize: 600, maxLength: 64, normKind: .rmsNorm,
+                    positions: .relativeBias(buckets: 8, maxDistance: 16), scoreScaling: .none, activation: .relu,
+                    biases: false, tiedEmbeddings: false)
+    }
+}
