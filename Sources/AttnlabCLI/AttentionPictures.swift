@@ -19,9 +19,13 @@ struct AttentionPictures {
 
     static let axes = "rows: queries (the token that attends); columns: keys (the token attended to)"
 
+    /// Which pictures to draw: a layer's heads side by side, each head alone, the layers × heads grid.
+    enum Kind: String, CaseIterable { case layers, heads, grid }
+
     /// For every recorded pattern (and, with `scores`, every raw score): one picture per layer with
     /// its heads side by side, one per head, and per stack and kind a layers × heads grid.
-    func pictures(_ recordings: [Recording], masks: [String: Recording], scores: Bool) -> [Picture] {
+    func pictures(_ recordings: [Recording], masks: [String: Recording], scores: Bool,
+                  kinds: Set<Kind> = Set(Kind.allCases)) -> [Picture] {
         var pictures: [Picture] = []
         let points = scores ? ["pattern", "scores"] : ["pattern"]
         for point in points {
@@ -30,11 +34,11 @@ struct AttentionPictures {
             for recording in chosen {
                 let site = Site(recording.name)
                 let heads = headMatrices(recording, mask: masks[site.prefix + ".mask"], point: point)
-                pictures.append(Picture(file: recording.name + ".png", figure: MatrixFigure(
+                if kinds.contains(.layers) { pictures.append(Picture(file: recording.name + ".png", figure: MatrixFigure(
                     title: "\(site.description) \(Self.noun(point)), all \(heads.count) heads",
                     subtitle: subtitle(site, point), panels: [heads], scale: scale(point, [recording]),
-                    kind: .values(barLabel: Self.barLabel(point)))))
-                for (h, head) in heads.enumerated() {
+                    kind: .values(barLabel: Self.barLabel(point))))) }
+                for (h, head) in heads.enumerated() where kinds.contains(.heads) {
                     pictures.append(Picture(file: "\(recording.name).head\(h).png", figure: MatrixFigure(
                         title: "\(site.description) \(Self.noun(point)), head \(h)",
                         subtitle: subtitle(site, point), matrix: head, scale: scale(point, [recording]),
@@ -43,7 +47,7 @@ struct AttentionPictures {
             }
             // Layers × heads, for each stack and kind of attention.
             let groups = Dictionary(grouping: chosen) { Site($0.name).group }
-            for group in groups.keys.sorted() {
+            for group in groups.keys.sorted() where kinds.contains(.grid) {
                 let members = groups[group] ?? []
                 let site = Site(members[0].name)
                 let rows = members.map { recording in
@@ -65,8 +69,8 @@ struct AttentionPictures {
 
     /// Renders and writes every picture into `folder`, using every core; returns the paths written,
     /// in the order given. Nothing is left half-written: each file appears whole or not at all.
-    static func write(_ pictures: [Picture], into folder: URL) throws -> [String] {
-        let paths = pictures.map { folder.appendingPathComponent($0.file).path }
+    static func write(_ pictures: [Picture], into folder: String) throws -> [String] {
+        let paths = pictures.map { (folder as NSString).appendingPathComponent($0.file) }
         let failures = FailureList()
         DispatchQueue.concurrentPerform(iterations: pictures.count) { i in
             do {

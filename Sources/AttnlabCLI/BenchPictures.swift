@@ -16,9 +16,10 @@ extension BenchCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-bench-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = try Files.prepareFolder(folder.path)
+        let path = url.path
         Console.note("timing \(pictures.count) pictures: \(warmup) warm-up, \(runs) runs…")
-        for _ in 0..<warmup { _ = try AttentionPictures.write(pictures, into: url) }
-        let times = try (0..<runs).map { _ in try Timing.milliseconds { _ = try AttentionPictures.write(pictures, into: url) } }
+        for _ in 0..<warmup { _ = try AttentionPictures.write(pictures, into: path) }
+        let times = try (0..<runs).map { _ in try Timing.milliseconds { _ = try AttentionPictures.write(pictures, into: path) } }
         let total = Timing.median(times), each = total / Double(pictures.count)
         let bytes = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.fileSizeKey])
             .reduce(0) { $0 + ((try? $1.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0) }

@@ -40,6 +40,9 @@ struct CausalityCheck: ParsableCommand {
     @Option(help: "encoder-decoder only: change a token of the decoder (default) or of the encoder.")
     var stack: Stack?
 
+    @Flag(help: "Use the words alone, without the architecture's special tokens ([CLS] … [SEP], <bos> …), so two architectures get the very same input.")
+    var bare = false
+
     @Option(help: ArgumentHelp("Also plot the change per position.", valueName: "file"))
     var png: String?
 
@@ -50,7 +53,11 @@ struct CausalityCheck: ParsableCommand {
         let changed: Stack = architecture == .encoderOnly ? .encoder : (architecture == .decoderOnly ? .decoder : stack ?? .decoder)
         if stack != nil && architecture != .encoderDecoder { throw CLIError("--stack is for encoder-decoder models") }
         var streams: [Stack: [Token]] = [:]
-        for s in architecture.stacks { streams[s] = tokenizer.encode(s == .decoder && architecture == .encoderDecoder ? target : text, for: s, of: architecture) }
+        for s in architecture.stacks {
+            let words = s == .decoder && architecture == .encoderDecoder ? target : text
+            streams[s] = bare ? tokenizer.tokenize(words) : tokenizer.encode(words, for: s, of: architecture)
+        }
+        guard streams.values.allSatisfy({ $0.count >= 2 }) else { throw CLIError("the text needs at least two tokens to change one of them") }
         var tokens = streams[changed] ?? []
         let j = position ?? tokens.count / 2
         guard (0..<tokens.count).contains(j) else {

@@ -20,7 +20,7 @@ struct CountCommand: ParsableCommand {
     @Option(help: "Attention heads (the counts do not depend on it, as long as it divides the width).") var heads = 12
     @Option(help: "MLP hidden width (default 4 × width).") var mlp: Int?
     @Option(help: "Vocabulary size.") var vocab = 50257
-    @Option(help: "Sequence length: the decoder's (and the encoder's) tokens per forward pass.") var tokens = 512
+    @Option(help: "Tokens per sequence. An encoder-decoder model splits them into a source half and a target half, so all three process the same text.") var tokens = 512
     @Option(help: "Parameter budget for the second table (default: the encoder-decoder's count at --layers).") var budget: Int?
     @Option(help: ArgumentHelp("Also plot parameters against depth for the three.", valueName: "file")) var png: String?
 
@@ -38,17 +38,27 @@ struct CountCommand: ParsableCommand {
                     maxLength: max(1024, tokens))
     }
 
+    /// Tokens each stack of `architecture` processes for one sequence of `tokens`.
+    func split(_ architecture: Architecture) -> (encoder: Int, decoder: Int) {
+        switch architecture {
+        case .encoderOnly: (tokens, 0)
+        case .decoderOnly: (0, tokens)
+        case .encoderDecoder: (tokens / 2, tokens - tokens / 2)
+        }
+    }
+
     func count(_ architecture: Architecture, layers: Int) -> ModelCount {
         var c = config
         c.layers = layers
-        return ModelCount(architecture, c, encoderTokens: architecture == .decoderOnly ? 0 : tokens,
-                          decoderTokens: architecture == .encoderOnly ? 0 : tokens)
+        let (encoder, decoder) = split(architecture)
+        return ModelCount(architecture, c, encoderTokens: encoder, decoderTokens: decoder)
     }
 
     func run() throws {
         let all = Architecture.allCases
-        Console.say("width \(width), \(layers) layers per stack, MLP \(mlp ?? 4 * width), vocabulary \(vocab), "
-                    + "\(tokens) tokens per stack, learned positions, tied unembedding")
+        Console.say("width \(width), \(layers) layers per stack, MLP \(mlp ?? 4 * width), vocabulary \(vocab), learned positions, "
+                    + "tied unembedding; sequences of \(tokens) tokens (for encoder-decoder: \(split(.encoderDecoder).encoder) source + "
+                    + "\(split(.encoderDecoder).decoder) target)")
         Console.say("")
         Console.say("At equal width and depth (parameters in millions; GFLOP of one forward pass):")
         table(all.map { count($0, layers: layers) })
@@ -58,7 +68,8 @@ struct CountCommand: ParsableCommand {
         Console.say("At an equal budget of \(millions(budget))M parameters:")
         let matched = all.map { architecture in
             count(architecture, layers: ModelCount.layers(for: budget, architecture, config,
-                                                           encoderTokens: tokens, decoderTokens: tokens))
+                                                           encoderTokens: split(architecture).encoder,
+                                                           decoderTokens: split(architecture).decoder))
         }
         for m in matched {
             Console.say("  \(m.architecture.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) "
@@ -70,8 +81,8 @@ struct CountCommand: ParsableCommand {
         Console.say("Training targets from one sequence of \(tokens) tokens:")
         Console.say("  causal language model (decoder-only): \(TrainingSignal.causalLM(tokens: tokens)) — every token but the first is predicted")
         Console.say("  masked language model (encoder-only, 15% masked): \(TrainingSignal.maskedLM(tokens: tokens))")
-        Console.say("  sequence to sequence (encoder-decoder), \(tokens / 2) source + \(tokens / 2) target tokens: "
-                    + "\(TrainingSignal.sequenceToSequence(targetTokens: tokens / 2)) — the target tokens only")
+        Console.say("  sequence to sequence (encoder-decoder), \(split(.encoderDecoder).encoder) source + \(split(.encoderDecoder).decoder) target tokens: "
+                    + "\(TrainingSignal.sequenceToSequence(targetTokens: split(.encoderDecoder).decoder)) — the target tokens only")
 
         if let png = png.map(RunContext.resolve) {
             let depths = Array(1...max(2 * layers, 4))

@@ -28,6 +28,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also plot the work per step, with the cache and recomputing.", valueName: "file"))
     var png: String?
 
+    @Flag(help: "One line per step: the token, the cache's length and bytes per layer, and the work.")
+    var brief = false
+
     func validate() throws {
         guard model.arch != .encoderOnly else {
             throw ValidationError("an encoder-only model does not generate: use --arch decoder-only or encoder-decoder")
@@ -52,10 +55,10 @@ struct GenerateCommand: ParsableCommand {
         Console.say(self.model.summary)
         let memory = architecture == .encoderDecoder ? try built.encode(input.encoder ?? []) : nil
         if let memory {
-            Console.say("encoder input (\(encoderTokens.count) tokens): \(encoderTokens.map(\.text).joined(separator: " ")) — encoded once, in parallel")
+            Console.say("encoder input (\(plural(encoderTokens.count, "token"))): \(encoderTokens.map(\.text).joined(separator: " ")) — encoded once, in parallel")
             Console.say("cross-attention keys and values: computed on the first step for all \(memory.shape[0]) encoder tokens, then reused")
         }
-        Console.say("prompt (\(sequence.count) decoder tokens): \(sequence.map(\.text).joined(separator: " "))")
+        Console.say("decoder start (\(plural(sequence.count, "token"))): \(sequence.map(\.text).joined(separator: " "))")
 
         let last = built.config.layers - 1
         var cache: KVCache? = KVCache(for: built.config)
@@ -74,13 +77,21 @@ struct GenerateCommand: ParsableCommand {
             recomputedWork.append(Double(fullFlops) / 1e6)
 
             let layerCache = cache?.layerShape ?? []
+            if brief {
+                Console.say(String(format: "step %3d: %-12@ cache %4d positions, %8d bytes per layer;  work %.3f MFLOP, recomputing %.3f",
+                                   step + 1, "'\(word)'" as NSString, cache?.length ?? 0, cache?.bytesPerLayer ?? 0,
+                                   cachedWork.last ?? 0, recomputedWork.last ?? 0))
+                sequence.append(Token(id: next, text: word))
+                pending = [next]
+                continue
+            }
             Console.say("step \(step + 1): '\(word)' (id \(next))")
             Console.say("  KV cache: \(built.config.layers) layers, each [keys+values, positions, heads, d_head] = \(layerCache), "
                         + "\(cache?.bytesPerLayer ?? 0) bytes")
             if let row = tracer["decoder.\(last).self_attn.pattern"] { Console.say("  " + attentionRow(row, kind: "self-attention", layer: last)) }
             if let row = tracer["decoder.\(last).cross_attn.pattern"] { Console.say("  " + attentionRow(row, kind: "cross-attention", layer: last)) }
-            Console.say(String(format: "  work: %.3f MFLOP with the cache; recomputing the whole sequence (%d tokens) would take %.3f MFLOP",
-                               cachedWork.last ?? 0, sequence.count, recomputedWork.last ?? 0))
+            Console.say(String(format: "  work: %.3f MFLOP with the cache; recomputing the whole sequence (%@) would take %.3f MFLOP",
+                               cachedWork.last ?? 0, plural(sequence.count, "token"), recomputedWork.last ?? 0))
             sequence.append(Token(id: next, text: word))
             pending = [next]
         }
@@ -116,3 +127,6 @@ struct GenerateCommand: ParsableCommand {
             + pairs.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: " | ") + suffix
     }
 }
+
+/// "1 token", "7 tokens".
+func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

@@ -70,13 +70,13 @@ struct LessonCommand: ParsableCommand {
         }
         let folder = out ?? "Output/\(lesson.id)"
         try Files.checkFolder(folder)
-        let outputFolder = try Files.prepareFolder(folder)
+        _ = try Files.prepareFolder(folder)
         let interactive = !all && isatty(STDIN_FILENO) != 0
         let presenter = Presenter(
             lesson: lesson, text: .forStandardOutput(), interactive: interactive,
             write: { Console.say($0) }, readLine: { Swift.readLine() },
             run: { command in
-                RunContext.$outputFolder.withValue(outputFolder) {
+                RunContext.$outputFolder.withValue(folder) {
                     RunContext.$seed.withValue(seed ?? RunContext.seed) { Attnlab.execute(command.arguments) == 0 }
                 }
             })

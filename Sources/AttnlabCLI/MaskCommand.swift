@@ -69,17 +69,16 @@ struct MaskCommand: ParsableCommand {
     func run() throws {
         let (rule, grid) = mask
         let (rows, cols) = (grid.shape[0], grid.shape[1])
-        if let png = png.map(RunContext.resolve) {
-            try Files.checkFolder(URL(fileURLWithPath: png).deletingLastPathComponent().path)
-            try draw(rule: rule, grid: grid, to: png)
-        }
+        let png = self.png.map(RunContext.resolve)
+        if let png { try Files.checkFolder(URL(fileURLWithPath: png).deletingLastPathComponent().path) }
         Console.say("\(rule.name) mask, \(rows) × \(cols): rows are queries, columns are keys; 1 = may attend, 0 = blocked")
-        guard rows <= Self.largestPrinted && cols <= Self.largestPrinted else {
+        if rows <= Self.largestPrinted && cols <= Self.largestPrinted {
+            Console.say(Self.format(grid))
+        } else {
             let allowed = grid.scalars.reduce(0, +)
             Console.say("too large to print (the grid is printed up to \(Self.largestPrinted) a side); \(Int(allowed)) of \(rows * cols) cells may attend")
-            return
         }
-        Console.say(Self.format(grid))
+        if let png { try draw(rule: rule, grid: grid, to: png) }
     }
 
     /// The mask as a picture: allowed cells in colour, blocked ones grey and hatched.

@@ -4,13 +4,13 @@ import Foundation
 /// seed commands use when they are not given one. Task-local, so lessons run side by side (as the
 /// tests do) each keep their own.
 enum RunContext {
-    @TaskLocal static var outputFolder: URL?
+    @TaskLocal static var outputFolder: String?
     @TaskLocal static var seed: UInt64?
 
     /// `path` as given, or — inside a lesson — relative to the lesson's output folder.
     static func resolve(_ path: String) -> String {
         guard let outputFolder, !path.hasPrefix("/") else { return path }
-        return outputFolder.appendingPathComponent(path).path
+        return (outputFolder as NSString).appendingPathComponent(path)
     }
 
     /// Where a command's pictures go when the user names no folder: `Output/<name>` on its own,

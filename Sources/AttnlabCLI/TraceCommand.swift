@@ -32,8 +32,21 @@ struct TraceCommand: ParsableCommand {
     @Flag(help: "With --png, also draw the raw scores before the mask, on a diverging scale.")
     var scores = false
 
+    @Option(help: ArgumentHelp("With --png, which pictures: layers (heads side by side), heads (one each), grid (layers × heads).",
+                               valueName: "layers,heads,grid"))
+    var draw = "layers,heads,grid"
+
+    private var kinds: Set<AttentionPictures.Kind> {
+        Set(draw.split(separator: ",").compactMap { AttentionPictures.Kind(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
+    }
+
     func validate() throws {
         if scores && png == nil { throw ValidationError("--scores draws pictures: add --png") }
+        let words = draw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let bad = words.first(where: { AttentionPictures.Kind(rawValue: $0) == nil }) {
+            throw ValidationError("--draw takes layers, heads and grid, comma-separated; '\(bad)' is none of them")
+        }
+        if draw != "layers,heads,grid" && png == nil { throw ValidationError("--draw chooses pictures: add --png") }
     }
 
     /// The --png folder, with the default filled in.
@@ -79,14 +92,18 @@ struct TraceCommand: ParsableCommand {
         if let pngFolder {
             var masks: [String: Recording] = [:]
             for recording in extra.recordings where recording.name.hasSuffix(".mask") { masks[recording.name] = recording }
-            let drawn = tracer.recordings + (scores ? extra.recordings.filter { $0.name.hasSuffix(".scores") } : [])
+            // Raw scores are drawn for the attention sites whose patterns were asked for.
+            let patternSites = Set(tracer.recordings.filter { $0.name.hasSuffix(".pattern") }.map { $0.name.dropLast(".pattern".count) })
+            let drawn = tracer.recordings + (scores ? extra.recordings.filter {
+                $0.name.hasSuffix(".scores") && patternSites.contains($0.name.dropLast(".scores".count))
+            } : [])
             let pictures = AttentionPictures(model: self.model.summary, maskNames: maskNames(model))
-                .pictures(drawn, masks: masks, scores: scores)
+                .pictures(drawn, masks: masks, scores: scores, kinds: kinds)
             guard !pictures.isEmpty else {
                 throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
             }
-            let folder = try Files.prepareFolder(pngFolder)
-            for path in try AttentionPictures.write(pictures, into: folder) { Console.say("wrote \(path)") }
+            _ = try Files.prepareFolder(pngFolder)
+            for path in try AttentionPictures.write(pictures, into: pngFolder) { Console.say("wrote \(path)") }
         }
     }
 

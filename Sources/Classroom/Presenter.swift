@@ -40,6 +40,7 @@ public struct Presenter {
             case .quit: return .quit
             }
         }
+        write("")
         write(text.dim("End of the lesson."))
         return .finished
     }

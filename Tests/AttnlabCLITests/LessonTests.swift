@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import AttnlabCLI
+import Classroom
+
+/// Every lesson in Lessons/ runs to the end, non-interactively, and writes the pictures it promises.
+@Suite struct LessonTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Lessons").standardizedFileURL
+
+    static var ids: [String] {
+        (try? LessonLibrary(folder: folder).lessons.map(\.id)) ?? ["(lessons did not load)"]
+    }
+
+    @Test func thereAreAtLeastTenLessonsAndAllParse() throws {
+        let library = try LessonLibrary(folder: Self.folder, validate: Attnlab.problem(with:))
+        #expect(library.lessons.count >= 10)
+        for lesson in library.lessons {
+            #expect(lesson.commands.contains { $0.arguments.contains("--png") }, "\(lesson.id) draws no picture")
+        }
+    }
+
+    @Test(arguments: ids)
+    func lessonRunsToTheEndAndWritesItsPictures(id: String) throws {
+        let out = try temporaryFolder("lesson-\(id)")
+        let result = attnlab(["lesson", id, "--all", "--lessons", Self.folder.path, "--out", out.path])
+        #expect(result.status == 0, "\(id): \(result.err)")
+        #expect(result.out.last == "End of the lesson.")
+        let lesson = try #require(try LessonLibrary(folder: Self.folder).lesson(id))
+        for command in lesson.commands {
+            guard let flag = command.arguments.firstIndex(of: "--png"), flag + 1 < command.arguments.count else { continue }
+            let promised = out.appendingPathComponent(command.arguments[flag + 1])
+            if command.arguments.first == "trace" {
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: promised.path)) ?? []
+                #expect(files.contains { $0.hasSuffix(".png") }, "\(id) line \(command.line): no pictures in \(promised.path)")
+            } else {
+                #expect(FileManager.default.fileExists(atPath: promised.path), "\(id) line \(command.line): no \(promised.path)")
+            }
+        }
+    }
+
+    @Test func unknownLessonListsTheKnownOnesAndTheNearest() {
+        let result = attnlab("lesson", "maks", "--lessons", Self.folder.path)
+        #expect(result.status != 0)
+        #expect(result.err.count == 1)
+        #expect(result.err.first?.contains("did you mean 'masks'?") == true)
+        #expect(result.err.first?.contains("kv-cache") == true)
+    }
+
+    @Test func lessonsListsIdTitleAndSteps() {
+        let result = attnlab("lessons", "--lessons", Self.folder.path)
+        #expect(result.status == 0)
+        #expect(result.out.contains { $0.contains("masks") && $0.contains("steps)") })
+    }
+
+    @Test func aMalformedLessonIsReportedWithFileAndLine() throws {
+        let folder = try temporaryFolder()
+        try "# Broken\n## Step\n```attnlab\nattnlab trace --arch sideways --text hi\n```\n"
+            .write(to: folder.appendingPathComponent("01-broken.md"), atomically: true, encoding: .utf8)
+        let result = attnlab("lessons", "--lessons", folder.path)
+        #expect(result.status != 0)
+        #expect(result.err.first?.hasPrefix("attnlab: 01-broken.md:4: ") == true, "\(result.err)")
+    }
+}
+
+@Suite struct LessonCommandTests {
+    @Test(arguments: ["decoder-only", "encoder-decoder"])
+    func teacherForcingAgreesWithinTolerance(arch: String) throws {
+        let result = attnlab("check", "teacher-forcing", "--arch", arch, "--tokens", "24", "--runs", "1", "--json")
+        #expect(result.status == 0, "\(result.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data((result.out.last ?? "").utf8)) as? [String: Any])
+        let difference = try #require(json["max_abs_diff"] as? Double)
+        #expect(difference <= 1e-4)
+        #expect(json["parallel_ms"] is Double && json["sequential_ms"] is Double)
+    }
+
+    @Test(arguments: ["decoder-only", "encoder-decoder"])
+    func generateConfirmsCachedEqualsUncached(arch: String) {
+        let result = attnlab("generate", "--arch", arch, "--prompt", "the cat sat", "--steps", "6")
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("generating again without the cache chose the same 6 tokens: yes"))
+        #expect(result.out.filter { $0.hasPrefix("step ") }.count == 6)
+    }
+
+    @Test func causalityReportsExactZerosBeforeTheChangeInADecoderOnly() {
+        let decoder = attnlab("check", "causality", "--arch", "decoder-only", "--position", "4")
+        #expect(decoder.out.contains("positions before 4: all unchanged, bit for bit"))
+        let encoder = attnlab("check", "causality", "--arch", "encoder-only", "--position", "4")
+        #expect(encoder.out.contains("positions before 4: 4 of 4 moved"))
+    }
+
+    @Test func countAndRankPrintTheirNumbers() {
+        let count = attnlab("count", "--width", "64", "--layers", "2", "--heads", "4", "--vocab", "100", "--tokens", "10")
+        #expect(count.status == 0)
+        #expect(count.out.contains("  causal language model (decoder-only): 9 — every token but the first is predicted"))
+        let rank = attnlab("rank", "--preset", "nano")
+        #expect(rank.status == 0)
+        #expect(rank.out.contains { $0.contains("the determinant of a triangular matrix, and never 0") })
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import Classroom
+
+let file = URL(fileURLWithPath: "/lessons/07-demo.md")
+
+@Suite struct LessonParserTests {
+    @Test func titleStepsProseAndCommands() throws {
+        let text = """
+            # A demo
+
+            Intro words.
+
+            ## First
+            Some **prose**.
+
+            ```attnlab
+            # a comment
+            attnlab mask causal --len 4
+            attnlab trace --text "the cat" \\
+                --arch encoder-only
+            ```
+
+            ## Second
+            ```text
+            shown as is
+            ```
+            """
+        let lesson = try LessonParser.parse(text, file: file)
+        #expect(lesson.id == "demo" && lesson.number == 7 && lesson.title == "A demo")
+        #expect(lesson.introduction == [.prose("Intro words.")])
+        #expect(lesson.steps.map(\.title) == ["First", "Second"])
+        #expect(lesson.commands.map(\.arguments) == [["mask", "causal", "--len", "4"],
+                                                     ["trace", "--text", "the cat", "--arch", "encoder-only"]])
+        #expect(lesson.commands.map(\.line) == [10, 11])
+        #expect(lesson.steps[1].blocks == [.literal("shown as is")])
+    }
+
+    @Test(arguments: [
+        ("Intro without a title\n## Step\nx", 1, "starts with its title"),
+        ("# T\n## Step\n```attnlab\nattnlab mask causal --len 3\n", 3, "never closed"),
+        ("# T\n## Step\n```attnlab\nls -la\n```", 4, "starting with 'attnlab'"),
+        ("# T\n## Step\n```attnlab\nattnlab frobnicate\n```", 4, "unknown command"),
+        ("# T\n## Step\n```attnlab\nattnlab trace --text \"open\n```", 4, "quote"),
+        ("# T\n## Empty\n## Full\nwords", 2, "has nothing in it"),
+        ("# T\n# Another title\n## S\nx", 2, "one '# Title'"),
+    ])
+    func errorsNameTheFileAndLine(text: String, line: Int, words: String) {
+        let validate: LessonParser.Validator = { $0.first == "frobnicate" ? "unknown command 'frobnicate'" : nil }
+        do {
+            _ = try LessonParser.parse(text, file: file, validate: validate)
+            Issue.record("no error for \(text)")
+        } catch let error as LessonError {
+            #expect(error.file == "07-demo.md" && error.line == line, "\(error)")
+            #expect(error.description.hasPrefix("07-demo.md:\(line): "))
+            #expect(error.message.contains(words), "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func noStepsIsAnError() {
+        #expect(throws: LessonError.self) { try LessonParser.parse("# Only a title\nand words", file: file) }
+        #expect(throws: LessonError.self) { try LessonParser.parse("", file: file) }
+    }
+
+    @Test func shellWords() throws {
+        #expect(try ShellWords.split(#"a "b c" 'd "e"' f\ g"#) == ["a", "b c", #"d "e""#, "f g"])
+        #expect(try ShellWords.split(#"--text "" x"#) == ["--text", "", "x"])
+        #expect(throws: ShellWords.Unbalanced.self) { try ShellWords.split("'open") }
+    }
+}
+
+@Suite struct LibraryTests {
+    @Test func findsLessonsByIdOrNumberAndSuggestsTheNearest() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-library-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "# Masks\n## S\nx".write(to: folder.appendingPathComponent("02-masks.md"), atomically: true, encoding: .utf8)
+        try "# Rank\n## S\nx".write(to: folder.appendingPathComponent("09-rank.md"), atomically: true, encoding: .utf8)
+        try "not a lesson".write(to: folder.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        let library = try LessonLibrary(folder: folder)
+        #expect(library.lessons.map(\.id) == ["masks", "rank"])
+        #expect(library.lesson("9")?.id == "rank" && library.lesson("masks")?.title == "Masks")
+        #expect(library.lesson("mask") == nil && library.nearest(to: "mask") == "masks")
+        #expect(try LessonLibrary.locate(explicit: folder.path).standardizedFileURL.path == folder.standardizedFileURL.path)
+    }
+
+    @Test func theBundledCopyIsFoundFromAnyFolder() throws {
+        let elsewhere = FileManager.default.temporaryDirectory
+        let located = try LessonLibrary.locate(explicit: nil, workingDirectory: elsewhere)
+        #expect(located.path.contains(".resources"))
+        #expect(try !LessonLibrary(folder: located).lessons.isEmpty)
+    }
+}
