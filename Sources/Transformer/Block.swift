@@ -75,8 +75,9 @@ func blockForward(_ input: Tensor, _ w: BlockWeights, layer: Int, run: StackRun,
 
     // MLP: up, activation, down.
     h = pre ? w.mlpNorm(x) : x
-    var hidden = w.mlp.up(h)                      // [T, mlpWidth]
+    var hidden = try pass.hook(.block(stack, layer, "mlp.pre"), w.mlp.up(h), rows: stack, positions)   // [T, mlpWidth]
     run.config.activation.apply(&hidden)
+    hidden = try pass.hook(.block(stack, layer, "mlp.post"), hidden, rows: stack, positions)
     h = try pass.hook(.block(stack, layer, "mlp.out"), w.mlp.down(hidden), rows: stack, positions)
     x = residual(x, h, norm: pre ? nil : w.mlpNorm)
     return try pass.hook(.block(stack, layer, "resid_post"), x, rows: stack, positions)

@@ -16,6 +16,7 @@ import TensorCore
 ///     {stack}.L.{self,cross}_attn.pattern [H, Tq, Tk]   softmax output: rows sum to 1, blocked cells 0
 ///     {stack}.L.{self,cross}_attn.z       [T, d]        heads' weighted values, concatenated
 ///     {stack}.L.{self,cross}_attn.out     [T, d]        after the output projection
+///     {stack}.L.mlp.pre, mlp.post         [T, mlpWidth]  the MLP's hidden layer before and after the activation
 ///     {stack}.L.mlp.out                   [T, d]
 ///     logits                              [T, vocab]
 public struct HookPoint: Hashable, Sendable, CustomStringConvertible {

@@ -171,6 +171,7 @@ func sampleInput(_ architecture: Architecture) -> ModelInput {
             "encoder.0.self_attn.q": [H, S, d / H], "encoder.0.self_attn.scores": [H, S, S],
             "encoder.0.self_attn.mask": [S, S], "encoder.0.self_attn.pattern": [H, S, S],
             "encoder.0.self_attn.z": [S, d], "encoder.0.self_attn.out": [S, d], "encoder.0.mlp.out": [S, d],
+            "encoder.1.mlp.pre": [S, model.config.mlpWidth], "decoder.0.mlp.post": [T, model.config.mlpWidth],
             "decoder.1.self_attn.pattern": [H, T, T], "decoder.1.cross_attn.q": [H, T, d / H],
             "decoder.1.cross_attn.k": [H, S, d / H], "decoder.1.cross_attn.scores": [H, T, S],
             "decoder.1.cross_attn.mask": [T, S], "decoder.1.cross_attn.pattern": [H, T, S],
