@@ -39,6 +39,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The PyTorch reference script.")
     var torchScript = "Tests/Benchmarks/torch_gpt2_forward.py"
 
+    @Option(help: "Repeat the whole measurement this many times (with --torch: PyTorch, then attnlab, each round), and report medians. A shared machine's speed drifts; pairing the two in time keeps the ratio fair.")
+    var rounds = 1
+
     @Flag(help: "Time the pictures instead: render and write every pattern as `trace --png` does.")
     var pictures = false
 
@@ -56,7 +59,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
-        guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be at least 1 and --warmup at least 0") }
+        guard runs >= 1, warmup >= 0, rounds >= 1 else { throw ValidationError("--runs and --rounds must be at least 1, --warmup at least 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if matplotlib && !pictures { throw ValidationError("--matplotlib goes with --pictures") }
         if pictures && (torch || breakdown) { throw ValidationError("--torch and --breakdown time the forward pass; leave out --pictures") }
@@ -88,10 +91,22 @@ struct BenchCommand: ParsableCommand {
             return tracer
         }
         for _ in 0..<warmup { _ = try traced() }
-        var tracedTimes: [Double] = [], plainTimes: [Double] = []
-        for _ in 0..<runs {   // interleaved, so drift in the machine's speed hits both alike
-            tracedTimes.append(try Timing.milliseconds { _ = try traced() })
-            plainTimes.append(try Timing.milliseconds { _ = try model.forward(input) })
+        var tracedTimes: [Double] = [], plainTimes: [Double] = [], torchTimes: [Double] = [], ratios: [Double] = []
+        for round in 0..<rounds {
+            if torch {
+                Console.note("round \(round + 1) of \(rounds): PyTorch eager with \(torchScript)…")
+                let reference = try Timing.runPythonReference(torchScript, ["--tokens", String(tokens), "--runs", String(runs),
+                                                                            "--threads", String(BLASThreads.count)])
+                guard let ms = reference["forward_ms"] as? Double else { throw CLIError("\(torchScript) did not report forward_ms") }
+                torchTimes.append(ms)
+            }
+            var roundTimes: [Double] = []
+            for _ in 0..<runs {   // interleaved, so drift in the machine's speed hits both alike
+                roundTimes.append(try Timing.milliseconds { _ = try traced() })
+                plainTimes.append(try Timing.milliseconds { _ = try model.forward(input) })
+            }
+            tracedTimes += roundTimes
+            if let last = torchTimes.last { ratios.append(Timing.median(roundTimes) / last) }
         }
         let (tracer, flops) = try FlopCounter.measure { try traced() }
         let forward = Timing.median(tracedTimes), plain = Timing.median(plainTimes)
@@ -100,25 +115,23 @@ struct BenchCommand: ParsableCommand {
 
         Console.say("\(preset.rawValue) decoder-only forward to logits, \(tokens) tokens, \(tracer.recordings.count) patterns recorded, "
             + "OpenBLAS \(BLASCore.name) kernels on \(BLASThreads.count) threads")
-        Console.say(String(format: "  forward:        %8.1f ms  (median of %d; %.1f GFLOP of matrix products)", forward, runs, Double(flops) / 1e9))
+        Console.say(String(format: "  forward:        %8.1f ms  (median of %d; %.1f GFLOP of matrix products)", forward, tracedTimes.count, Double(flops) / 1e9))
         Console.say(String(format: "  achieved:       %8.1f GFLOP/s  = %.0f%% of this process's sgemm", gflops, 100 * gflops / sgemmGflops))
         Console.say(String(format: "  sgemm 2048³:    %8.1f GFLOP/s", sgemmGflops))
         Console.say(String(format: "  untraced:       %8.1f ms  → recording every pattern costs %+.1f%%", plain, 100 * overhead))
         var result: [String: Any] = [
-            "preset": preset.rawValue, "tokens": tokens, "runs": runs, "threads": BLASThreads.count, "blas_core": BLASCore.name,
+            "preset": preset.rawValue, "tokens": tokens, "runs": tracedTimes.count, "threads": BLASThreads.count, "blas_core": BLASCore.name,
             "forward_ms": Timing.rounded(forward), "untraced_ms": Timing.rounded(plain), "gflops": Timing.rounded(gflops),
             "sgemm_gflops": Timing.rounded(sgemmGflops), "tracing_overhead": Timing.rounded(overhead),
             "patterns_recorded": tracer.recordings.count,
         ]
         if breakdown { try showBreakdown(model, input) }
         if torch {
-            Console.note("timing PyTorch eager with \(torchScript)…")
-            let reference = try Timing.runPythonReference(torchScript, ["--tokens", String(tokens), "--runs", String(runs),
-                                                                        "--threads", String(BLASThreads.count)])
-            guard let torchMs = reference["forward_ms"] as? Double else { throw CLIError("\(torchScript) did not report forward_ms") }
-            Console.say(String(format: "  PyTorch eager:  %8.1f ms  → attnlab takes %.2f× PyTorch's time", torchMs, forward / torchMs))
+            let torchMs = Timing.median(torchTimes), ratio = Timing.median(ratios)
+            Console.say(String(format: "  PyTorch eager:  %8.1f ms  → attnlab takes %.2f× PyTorch's time", torchMs, ratio)
+                        + (rounds > 1 ? " (median of \(rounds) paired rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: ", ") + ")" : ""))
             result["torch_ms"] = Timing.rounded(torchMs)
-            result["ratio_to_torch"] = Timing.rounded(forward / torchMs)
+            result["ratio_to_torch"] = Timing.rounded(ratio)
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
