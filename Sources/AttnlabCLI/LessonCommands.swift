@@ -74,7 +74,11 @@ struct LessonCommand: ParsableCommand {
         let interactive = !all && isatty(STDIN_FILENO) != 0
         let presenter = Presenter(
             lesson: lesson, text: .forStandardOutput(), interactive: interactive,
-            write: { Console.say($0) }, readLine: { Swift.readLine() },
+            write: { Console.say($0) },
+            ask: { prompt in
+                FileHandle.standardOutput.write(Data(prompt.utf8))
+                return Swift.readLine()
+            },
             run: { command in
                 RunContext.$outputFolder.withValue(folder) {
                     RunContext.$seed.withValue(seed ?? RunContext.seed) { Attnlab.execute(command.arguments) == 0 }

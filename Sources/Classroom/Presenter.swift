@@ -15,14 +15,15 @@ public struct Presenter {
     let text: TerminalText
     let interactive: Bool
     let write: (String) -> Void
-    let readLine: () -> String?
+    /// Shows a prompt (without ending the line) and reads the teacher's answer; nil at end of input.
+    let ask: (String) -> String?
     /// Runs one command (its own output goes wherever the program's output goes); true on success.
     let run: (Lesson.Command) -> Bool
 
     public init(lesson: Lesson, text: TerminalText, interactive: Bool, write: @escaping (String) -> Void,
-                readLine: @escaping () -> String?, run: @escaping (Lesson.Command) -> Bool) {
+                ask: @escaping (String) -> String?, run: @escaping (Lesson.Command) -> Bool) {
         self.lesson = lesson; self.text = text; self.interactive = interactive
-        self.write = write; self.readLine = readLine; self.run = run
+        self.write = write; self.ask = ask; self.run = run
     }
 
     public func present() -> Outcome {
@@ -78,8 +79,7 @@ public struct Presenter {
         let prompt = "[Enter] \(index + 1 == last ? "finish" : "next"), b back, 1-\(last) jump, q quit > "
         while true {
             write("")
-            write(text.dim(prompt))
-            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() else { return .quit }
+            guard let answer = ask(text.dim(prompt))?.trimmingCharacters(in: .whitespaces).lowercased() else { return .quit }
             switch answer {
             case "": return .next
             case "b", "back": return .back

@@ -15,7 +15,7 @@ func present(_ lesson: Lesson, interactive: Bool, answers: [String?], failing: S
     let presenter = Presenter(
         lesson: lesson, text: TerminalText(width: 60, color: false), interactive: interactive,
         write: { shown.append($0) },
-        readLine: { queue.isEmpty ? nil : queue.removeFirst() },
+        ask: { _ in queue.isEmpty ? nil : queue.removeFirst() },
         run: { command in ran.append(command.arguments[1]); return command.arguments[1] != failing })
     return (presenter.present(), ran, shown)
 }
