@@ -51,11 +51,14 @@ struct ModelOptions: ParsableArguments {
         return model
     }
 
-    var summary: String {
+    /// "decoder-only tiny (width 64, 4 heads, 2 layers), seed 0"
+    var modelSummary: String {
         let c = preset.config()
         return "\(arch.rawValue) \(preset.rawValue) (width \(c.width), \(c.heads) heads, \(c.layers) layers), seed \(resolvedSeed)"
-            + (mask.map { ", mask \($0.rawValue)" } ?? "")
     }
+
+    /// The model, and the mask when it is not the architecture's own.
+    var summary: String { modelSummary + (mask.map { ", mask \($0.rawValue)" } ?? "") }
 }
 
 /// What to feed the model: text, token ids, or a seeded random sequence.

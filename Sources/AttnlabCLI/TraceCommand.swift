@@ -97,7 +97,7 @@ struct TraceCommand: ParsableCommand {
             let drawn = tracer.recordings + (scores ? extra.recordings.filter {
                 $0.name.hasSuffix(".scores") && patternSites.contains($0.name.dropLast(".scores".count))
             } : [])
-            let pictures = AttentionPictures(model: self.model.summary, maskNames: maskNames(model))
+            let pictures = AttentionPictures(model: self.model.modelSummary, maskNames: maskNames(model))
                 .pictures(drawn, masks: masks, scores: scores, kinds: kinds)
             guard !pictures.isEmpty else {
                 throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
