@@ -69,18 +69,24 @@ struct AttentionPictures {
 
     /// Renders and writes every picture into `folder`, using every core; returns the paths written,
     /// in the order given. Nothing is left half-written: each file appears whole or not at all.
+    /// A picture too large to draw (a grid of many long patterns) is left out with a note; any other
+    /// failure stops the command.
     static func write(_ pictures: [Picture], into folder: String) throws -> [String] {
         let paths = pictures.map { (folder as NSString).appendingPathComponent($0.file) }
-        let failures = FailureList()
+        let failures = FailureList(), skipped = FailureList()
         DispatchQueue.concurrentPerform(iterations: pictures.count) { i in
             do {
                 try PNG.write(Heatmap.render(pictures[i].figure), to: paths[i])
+            } catch let error as HeatmapError {
+                if case .tooLarge = error { skipped.add(i, "left out \(pictures[i].file): \(error)") } else { failures.add(i, "\(error)") }
             } catch {
                 failures.add(i, "\(error)")
             }
         }
         if let first = failures.first { throw CLIError(first) }
-        return paths
+        for (_, note) in skipped.all { Console.note("note: \(note)") }
+        let left = Set(skipped.all.map(\.0))
+        return paths.indices.filter { !left.contains($0) }.map { paths[$0] }
     }
 
     private func headMatrices(_ recording: Recording, mask: Recording?, point: String) -> [LabelledMatrix] {
@@ -127,5 +133,6 @@ private final class FailureList: @unchecked Sendable {
     private var items: [(Int, String)] = []
     private let lock = NSLock()
     func add(_ index: Int, _ message: String) { lock.lock(); items.append((index, message)); lock.unlock() }
-    var first: String? { lock.lock(); defer { lock.unlock() }; return items.min { $0.0 < $1.0 }?.1 }
+    var all: [(Int, String)] { lock.lock(); defer { lock.unlock() }; return items.sorted { $0.0 < $1.0 } }
+    var first: String? { all.first?.1 }
 }

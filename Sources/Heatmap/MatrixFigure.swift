@@ -69,6 +69,8 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
 /// (the subtitle says so); no picture exceeds `maximumSide` pixels a side.
 public enum Heatmap {
     public static let maximumSide = 8192
+    /// Rows or columns beyond which a matrix is refused rather than drawn in ever coarser blocks.
+    public static let largestMatrix = 65_536
     static let margin = 14, gap = 12, longestLabel = 14
 
     public static func render(_ figure: MatrixFigure) throws -> Canvas {
@@ -94,6 +96,9 @@ public enum Heatmap {
 struct Layout {
     let rows: Int, columns: Int, across: Int, down: Int
     let cell: Int                    // cell side in pixels
+    /// Matrix cells per drawn cell along each axis: 1, unless even one pixel a cell is too many
+    /// (long inputs in a grid of panels); then each pixel shows a bin × bin block.
+    let bin: Int
     let labelScale: Int, titleScale: Int
     let labelStride: Int?            // every how many tokens a label is drawn; nil = none
     let uprightColumnLabels: Bool    // short column labels that fit their cell stay horizontal
@@ -107,8 +112,8 @@ struct Layout {
     /// Which kinds of non-value cells occur in the figure.
     struct Seen { var blocked = false, notANumber = false, infinite = false }
 
-    var panelWidth: Int { columns * cell }
-    var panelHeight: Int { rows * cell }
+    var panelWidth: Int { (columns + bin - 1) / bin * cell }
+    var panelHeight: Int { (rows + bin - 1) / bin * cell }
 
     init(_ figure: MatrixFigure) throws {
         let first = figure.panels[0][0]
@@ -120,20 +125,28 @@ struct Layout {
         let captionWidth = figure.panels.joined().map { BitmapFont.width($0.caption, scale: 1) + 4 }.max() ?? 0
         var cell = single ? (n <= 256 ? min(48, max(10, target / n)) : min(8, max(1, 2048 / n)))
             : min(24, max(1, target / n, (captionWidth + columns - 1) / columns))
-        func side(_ count: Int, _ cell: Int) -> Int { count * cell }
-        while cell > 1 && max(across * side(columns, cell) + (across - 1) * Layout.gapPx, down * side(rows, cell)) > Heatmap.maximumSide - 600 {
-            cell -= 1
+        // Room for the cells once titles, labels and the colour bar have theirs.
+        let room = Heatmap.maximumSide - 600
+        let (r, c, a, d) = (first.rows, first.columns, figure.panels[0].count, figure.panels.count)
+        func fits(_ cell: Int, _ bin: Int) -> Bool {
+            let (w, h) = ((c + bin - 1) / bin * cell, (r + bin - 1) / bin * cell)
+            return a * w + (a - 1) * Layout.gapPx <= room && d * (h + Layout.gapPx + 16) <= room
         }
-        guard max(across * columns * cell, down * rows * cell) <= Heatmap.maximumSide - 600 else {
+        while cell > 1 && !fits(cell, 1) { cell -= 1 }
+        var bin = 1
+        while !fits(cell, bin) && bin < n { bin += 1 }
+        guard n <= Heatmap.largestMatrix, fits(cell, bin) else {
             throw HeatmapError.tooLarge(rows: rows, columns: columns, panels: across * down)
         }
         self.cell = cell
+        self.bin = bin
         labelScale = cell >= 24 ? 2 : 1
         titleScale = 2
         let labelPitch = BitmapFont.lineHeight * labelScale - 1
         let hasLabels = !first.rowLabels.isEmpty || !first.columnLabels.isEmpty
         var notes: [String] = []
-        if !hasLabels || n >= 512 || cell < 4 {
+        if bin > 1 { notes.append("each pixel shows the largest value of a \(bin) x \(bin) block of cells") }
+        if !hasLabels || n >= 512 || cell < 4 || bin > 1 {
             labelStride = nil
             if hasLabels { notes.append("token labels left out: \(n) tokens") }
         } else {
@@ -155,8 +168,9 @@ struct Layout {
             + Layout.headerLines(figure, notes).count * BitmapFont.lineHeight + 8
         top = header + columnBand + captionBand
         left = Heatmap.margin + rowBand
-        let gridRight = left + across * columns * cell + (across - 1) * Layout.gapPx
-        let gridHeight = down * rows * cell + (down - 1) * (Layout.gapPx + captionBand)
+        let (panelWidth, panelHeight) = ((columns + bin - 1) / bin * cell, (rows + bin - 1) / bin * cell)
+        let gridRight = left + across * panelWidth + (across - 1) * Layout.gapPx
+        let gridHeight = down * panelHeight + (down - 1) * (Layout.gapPx + captionBand)
         var barBand = 0, barHeight = 0
         if case .values = figure.kind {
             barBand = 20 + 16 + 10 + 7 * BitmapFont.advance

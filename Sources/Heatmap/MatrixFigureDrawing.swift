@@ -32,23 +32,40 @@ extension Layout {
         let side = cell - inset
         let hatchSpacing = cell >= 8 ? 6 : 0
         let allowed = canvas.palette.index(for: MaskStyle.allowedValue)
-        for i in 0..<m.rows {
-            for j in 0..<m.columns {
-                let (x, y) = (x0 + j * cell, y0 + i * cell)
-                let value = m[i, j]
-                let isMask: Bool
-                if case .mask = kind { isMask = true } else { isMask = false }
-                if m.isBlocked(i, j) || (isMask && value == 0) {
-                    canvas.hatch(x: x, y: y, width: side, height: side, spacing: hatchSpacing)
-                } else if value.isNaN {
-                    canvas.fill(x: x, y: y, width: side, height: side, .notANumber)
-                } else if value.isInfinite {
-                    canvas.fill(x: x, y: y, width: side, height: side, .infinite)
-                } else {
-                    canvas.fill(x: x, y: y, width: side, height: side, isMask ? allowed : canvas.palette.index(for: value))
+        let isMask: Bool
+        if case .mask = kind { isMask = true } else { isMask = false }
+        for bi in 0..<((m.rows + bin - 1) / bin) {
+            for bj in 0..<((m.columns + bin - 1) / bin) {
+                let (x, y) = (x0 + bj * cell, y0 + bi * cell)
+                switch summary(m, rows: (bi * bin)..<min((bi + 1) * bin, m.rows), columns: (bj * bin)..<min((bj + 1) * bin, m.columns),
+                               isMask: isMask) {
+                case .blocked: canvas.hatch(x: x, y: y, width: side, height: side, spacing: hatchSpacing)
+                case .notANumber: canvas.fill(x: x, y: y, width: side, height: side, .notANumber)
+                case .infinite: canvas.fill(x: x, y: y, width: side, height: side, .infinite)
+                case .value(let v): canvas.fill(x: x, y: y, width: side, height: side, isMask ? allowed : canvas.palette.index(for: v))
                 }
             }
         }
+    }
+
+    private enum CellLook { case blocked, notANumber, infinite, value(Float) }
+
+    /// What one drawn cell shows: a single matrix cell, or (binned) a block of them — blocked only if
+    /// the whole block is, NaN or infinite if any cell is, else the block's largest value.
+    private func summary(_ m: LabelledMatrix, rows: Range<Int>, columns: Range<Int>, isMask: Bool) -> CellLook {
+        var largest = -Float.infinity, anyAllowed = false, nan = false, infinite = false
+        for i in rows {
+            for j in columns {
+                let value = m[i, j]
+                if m.isBlocked(i, j) || (isMask && value == 0) { continue }
+                anyAllowed = true
+                if value.isNaN { nan = true } else if value.isInfinite { infinite = true } else { largest = max(largest, value) }
+            }
+        }
+        if !anyAllowed { return .blocked }
+        if nan { return .notANumber }
+        if infinite { return .infinite }
+        return .value(largest)
     }
 
     private func drawRowLabels(_ labels: [String], stride: Int, x0: Int, y0: Int, on canvas: inout Canvas) {
