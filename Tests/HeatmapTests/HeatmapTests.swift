@@ -116,9 +116,9 @@ let maskedColors: Set<RGB> = [Palette.Fixed.masked.rgb, Palette.Fixed.hatch.rgb]
     }
 
     @Test func longPatternsInAGridAreBinnedToFit() throws {
-        // 8 heads of 1024 tokens side by side: even one pixel a cell is too wide, so blocks are drawn.
-        var panel = causalMask(1024)
-        panel.blocked = panel.values.map { $0 == 0 }
+        // 8 panels 1024 keys wide side by side: even one pixel a cell is too wide, so blocks are drawn.
+        var panel = LabelledMatrix(rows: 8, columns: 1024, values: Array(repeating: 0.5, count: 8 * 1024))
+        panel.blocked = (0..<(8 * 1024)).map { $0 % 1024 >= 512 }     // the right half blocked
         panel.values[0] = .nan
         let figure = MatrixFigure(title: "binned", panels: [Array(repeating: panel, count: 8)])
         let layout = try Layout(figure)
