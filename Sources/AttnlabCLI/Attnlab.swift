@@ -47,16 +47,17 @@ public struct Attnlab: ParsableCommand {
         }
     }
 
-    /// Options whose value may be left out: given bare (last, or before another option), they get
-    /// an empty value, which the command reads as "the default folder".
-    static let optionalValueOptions: Set<String> = ["--png"]
+    /// Options whose value may be left out, by command: given bare (last, or before another
+    /// option), they get an empty value, which the command reads as "the default folder".
+    static let optionalValueOptions: [String: Set<String>] = ["trace": ["--png"]]
 
     static func fillingOptionalValues(_ arguments: [String]) -> [String] {
+        guard let command = arguments.first, let options = optionalValueOptions[command] else { return arguments }
         var out: [String] = []
         for (i, argument) in arguments.enumerated() {
             out.append(argument)
             let next = i + 1 < arguments.count ? arguments[i + 1] : nil
-            if optionalValueOptions.contains(argument) && (next == nil || next!.hasPrefix("-")) {  // ok: checked for nil just before
+            if options.contains(argument) && (next == nil || next!.hasPrefix("-")) {  // ok: checked for nil just before
                 out.append("")
             }
         }

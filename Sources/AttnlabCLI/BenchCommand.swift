@@ -30,8 +30,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, one per core).")
     var threads: Int?
 
-    @Option(help: "Seed of the weights and the input.")
-    var seed: UInt64 = 0
+    @Option(name: .customLong("seed"), help: "Seed of the weights and the input. Default 0.")
+    var seedOption: UInt64?
+
+    var seed: UInt64 { seedOption ?? RunContext.seed ?? 0 }
 
     @Flag(help: "Also time PyTorch eager GPT-2 (needs python3 with torch and transformers).")
     var torch = false

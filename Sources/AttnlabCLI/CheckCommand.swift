@@ -138,6 +138,9 @@ struct TeacherForcingCheck: ParsableCommand {
         }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         if let tokens, tokens < 1 { throw ValidationError("--tokens must be at least 1") }
+        if let mask = model.mask, mask != .causal && mask != .slidingWindow {
+            throw ValidationError("step-by-step decoding only sees the past, so it can match a causal mask (causal, sliding-window), not \(mask.rawValue)")
+        }
     }
 
     func run() throws {
@@ -161,6 +164,7 @@ struct TeacherForcingCheck: ParsableCommand {
                     + " (\(String(format: "%.1f", sequentialMs / parallelMs))× the time)")
         Console.say("largest |difference| between the two sets of logits: \(String(format: "%.3g", difference))"
                     + (difference <= 1e-4 ? " (the same predictions, up to float rounding)" : " — they differ!"))
+        if !(difference <= 1e-4) { throw CLIError("the parallel and step-by-step logits differ by \(difference)") }
         if json {
             let object: [String: Any] = ["max_abs_diff": Double(difference), "parallel_ms": Timing.rounded(parallelMs),
                                          "sequential_ms": Timing.rounded(sequentialMs), "positions": positions]

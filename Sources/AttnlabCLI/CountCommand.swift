@@ -29,7 +29,10 @@ struct CountCommand: ParsableCommand {
             throw ValidationError("every size must be positive")
         }
         guard width % heads == 0 else { throw ValidationError("--width \(width) is not divisible by --heads \(heads)") }
-        guard layers <= 256, width <= 65_536 else { throw ValidationError("at most 256 layers and a width of 65536") }
+        // Bounds that keep every count within 64-bit integers, far beyond any real model.
+        guard layers <= 256, width <= 16_384, (mlp ?? 0) <= 65_536, vocab <= 1_000_000, tokens <= 65_536 else {
+            throw ValidationError("the largest model counted: 256 layers, width 16384, MLP 65536, vocabulary 1000000, 65536 tokens")
+        }
         if let budget, budget <= 0 { throw ValidationError("--budget must be positive") }
     }
 

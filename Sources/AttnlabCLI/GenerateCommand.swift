@@ -36,6 +36,9 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("an encoder-only model does not generate: use --arch decoder-only or encoder-decoder")
         }
         guard (1...512).contains(steps) else { throw ValidationError("--steps must be 1...512") }
+        if model.mask == .bidirectional {
+            throw ValidationError("a bidirectional decoder cannot generate with a KV cache: earlier tokens would have to see later ones")
+        }
     }
 
     func run() throws {
@@ -48,55 +51,54 @@ struct GenerateCommand: ParsableCommand {
             : tokenizer.encode(prompt, for: .decoder, of: architecture)
         let input = ModelInput(encoder: architecture == .encoderDecoder ? encoderTokens.map(\.id) : nil, decoder: sequence.map(\.id))
         try built.validate(input)
+        if self.model.mask == .prefixLM, let prefix = self.model.prefix, prefix > sequence.count {
+            throw CLIError("--prefix \(prefix) is longer than the decoder's start (\(plural(sequence.count, "token"))): "
+                           + "a prefix-LM's bidirectional part must be the prompt, which is known before generating")
+        }
         guard sequence.count + steps <= built.config.maxLength else {
             throw CLIError("the prompt and \(steps) steps need \(sequence.count + steps) positions; this model has \(built.config.maxLength)")
         }
 
         Console.say(self.model.summary)
-        let memory = architecture == .encoderDecoder ? try built.encode(input.encoder ?? []) : nil
-        if let memory {
+        if architecture == .encoderDecoder {
             Console.say("encoder input (\(plural(encoderTokens.count, "token"))): \(encoderTokens.map(\.text).joined(separator: " ")) — encoded once, in parallel")
-            Console.say("cross-attention keys and values: computed on the first step for all \(memory.shape[0]) encoder tokens, then reused")
+            Console.say("cross-attention keys and values: computed on the first step for all \(encoderTokens.count) encoder tokens, then reused")
         }
         Console.say("decoder start (\(plural(sequence.count, "token"))): \(sequence.map(\.text).joined(separator: " "))")
 
+        // First without the cache (silently: its tokens and the work of recomputing every step),
+        // then with it, step by step, showing what the cache holds.
+        var recomputedWork: [Double] = []
+        let uncached = try generateGreedy(built, input: input, steps: steps, cached: false,
+                                          observe: { recomputedWork.append(Double($0.flops) / 1e6) })
         let last = built.config.layers - 1
-        var cache: KVCache? = KVCache(for: built.config)
-        var pending = sequence.map(\.id)
-        var chosen: [Int] = [], cachedWork: [Double] = [], recomputedWork: [Double] = []
-        for step in 0..<steps {
+        var tracers: [Tracer] = []
+        var cachedWork: [Double] = []
+        let chosen = try generateGreedy(built, input: input, steps: steps, cached: true, pass: { _ in
             let tracer = Tracer(labels: [.decoder: sequence.map(\.text), .encoder: encoderTokens.map(\.text)])
-            let pass = Pass(hooks: .recording(tracer, pattern: "decoder.\(last).*_attn.pattern"))
-            let (logits, flops) = try FlopCounter.measure { try built.decode(pending, memory: memory, cache: &cache, pass: pass) }
-            var noCache: KVCache? = nil
-            let (_, fullFlops) = try FlopCounter.measure { try built.decode(sequence.map(\.id), memory: memory, cache: &noCache) }
-            let next = argmax(logits.row(logits.shape[0] - 1))
-            let word = next < tokenizer.vocabularySize ? tokenizer.vocabulary[next] : "#\(next)"
-            chosen.append(next)
-            cachedWork.append(Double(flops) / 1e6)
-            recomputedWork.append(Double(fullFlops) / 1e6)
-
-            let layerCache = cache?.layerShape ?? []
+            tracers.append(tracer)
+            return Pass(hooks: .recording(tracer, pattern: "decoder.\(last).*_attn.pattern"))
+        }, observe: { step in
+            let word = step.token < tokenizer.vocabularySize ? tokenizer.vocabulary[step.token] : "#\(step.token)"
+            cachedWork.append(Double(step.flops) / 1e6)
+            let recomputed = step.index < recomputedWork.count ? recomputedWork[step.index] : .nan
             if brief {
-                Console.say(String(format: "step %3d: %-12@ cache %4d positions, %8d bytes per layer;  work %.3f MFLOP, recomputing %.3f",
-                                   step + 1, "'\(word)'" as NSString, cache?.length ?? 0, cache?.bytesPerLayer ?? 0,
-                                   cachedWork.last ?? 0, recomputedWork.last ?? 0))
-                sequence.append(Token(id: next, text: word))
-                pending = [next]
-                continue
+                Console.say(String(format: "step %3d: ", step.index + 1) + "'\(word)'".padding(toLength: 14, withPad: " ", startingAt: 0)
+                            + String(format: "cache %4d positions, %8d bytes per layer;  work %.3f MFLOP, recomputing %.3f",
+                                     step.cache?.length ?? 0, step.cache?.bytesPerLayer ?? 0, Double(step.flops) / 1e6, recomputed))
+            } else {
+                Console.say("step \(step.index + 1): '\(word)' (id \(step.token))")
+                Console.say("  KV cache: \(built.config.layers) layers, each [keys+values, positions, heads, d_head] = "
+                            + "\(step.cache?.layerShape ?? []), \(step.cache?.bytesPerLayer ?? 0) bytes")
+                for (kind, name) in [("self-attention", "self_attn"), ("cross-attention", "cross_attn")] {
+                    if let row = tracers.last?["decoder.\(last).\(name).pattern"] { Console.say("  " + attentionRow(row, kind: kind, layer: last)) }
+                }
+                Console.say(String(format: "  work: %.3f MFLOP with the cache; recomputing the whole sequence (%@) would take %.3f MFLOP",
+                                   Double(step.flops) / 1e6, plural(step.sequenceLength, "token"), recomputed))
             }
-            Console.say("step \(step + 1): '\(word)' (id \(next))")
-            Console.say("  KV cache: \(built.config.layers) layers, each [keys+values, positions, heads, d_head] = \(layerCache), "
-                        + "\(cache?.bytesPerLayer ?? 0) bytes")
-            if let row = tracer["decoder.\(last).self_attn.pattern"] { Console.say("  " + attentionRow(row, kind: "self-attention", layer: last)) }
-            if let row = tracer["decoder.\(last).cross_attn.pattern"] { Console.say("  " + attentionRow(row, kind: "cross-attention", layer: last)) }
-            Console.say(String(format: "  work: %.3f MFLOP with the cache; recomputing the whole sequence (%@) would take %.3f MFLOP",
-                               cachedWork.last ?? 0, plural(sequence.count, "token"), recomputedWork.last ?? 0))
-            sequence.append(Token(id: next, text: word))
-            pending = [next]
-        }
+            sequence.append(Token(id: step.token, text: word))
+        })
 
-        let uncached = try generateGreedy(built, input: input, steps: steps, cached: false)
         Console.say("generated: \(chosen.map { $0 < tokenizer.vocabularySize ? tokenizer.vocabulary[$0] : "#\($0)" }.joined(separator: " "))")
         Console.say("generating again without the cache chose the same \(steps) tokens: \(uncached == chosen ? "yes" : "NO — they differ")")
         Console.say(String(format: "total work: %.2f MFLOP with the cache, %.2f MFLOP recomputing every step",
@@ -113,9 +115,11 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    /// "self-attention of the new token (layer 1, head 0): <bos> 0.31 · the 0.12 …", largest first when long.
+    /// "self-attention of the new token (layer 1, head 0): <bos> 0.31 | the 0.12 …", largest first when long.
+    /// The new token is the last query row: at the first step the call also held the prompt.
     private func attentionRow(_ recording: Recording, kind: String, layer: Int) -> String {
-        let weights = Array(recording.tensor.scalars.prefix(recording.tensor.shape[2]))   // head 0, the one query row
+        let (queries, keys) = (recording.tensor.shape[1], recording.tensor.shape[2])
+        let weights = Array(recording.tensor.scalars[((queries - 1) * keys)..<(queries * keys)])   // head 0, last row
         let labels = recording.columnLabels ?? []
         var pairs = Array(zip(labels, weights))
         var suffix = ""

@@ -9,7 +9,7 @@ struct LessonSource: ParsableArguments {
 
     func library() throws -> LessonLibrary {
         do {
-            return try LessonLibrary(folder: LessonLibrary.locate(explicit: lessons), validate: Attnlab.problem(with:))
+            return LessonLibrary(folder: try LessonLibrary.locate(explicit: lessons), validate: Attnlab.problem(with:))
         } catch let error as LessonError {
             throw CLIError(error.description)
         }
@@ -34,6 +34,9 @@ struct LessonsCommand: ParsableCommand {
             Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) steps)")
         }
         Console.say("Run one with: attnlab lesson <id>   (for example: attnlab lesson \(library.lessons.first?.id ?? "masks"))")
+        if !library.problems.isEmpty {
+            throw CLIError(library.problems.map(\.description).joined(separator: "; "))
+        }
     }
 }
 
@@ -64,6 +67,7 @@ struct LessonCommand: ParsableCommand {
 
     func run() throws {
         let library = try source.library()
+        if let problem = library.problem(for: id) { throw CLIError(problem.description) }
         guard let lesson = library.lesson(id) else {
             let hint = library.nearest(to: id).map { "did you mean '\($0)'? " } ?? ""
             throw CLIError("no lesson '\(id)'; \(hint)known lessons: \(library.lessons.map(\.id).joined(separator: ", "))")

@@ -75,8 +75,8 @@ struct MaskCommand: ParsableCommand {
         if rows <= Self.largestPrinted && cols <= Self.largestPrinted {
             Console.say(Self.format(grid))
         } else {
-            let allowed = grid.scalars.reduce(0, +)
-            Console.say("too large to print (the grid is printed up to \(Self.largestPrinted) a side); \(Int(allowed)) of \(rows * cols) cells may attend")
+            let allowed = grid.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+            Console.say("too large to print (the grid is printed up to \(Self.largestPrinted) a side); \(allowed) of \(rows * cols) cells may attend")
         }
         if let png { try draw(rule: rule, grid: grid, to: png) }
     }

@@ -21,7 +21,7 @@ struct ModelOptions: ParsableArguments {
     /// The seed given, else the lesson's, else 0.
     var resolvedSeed: UInt64 { seed ?? RunContext.seed ?? 0 }
 
-    @Option(help: ArgumentHelp("Self-attention mask of the main stack instead of its own (bidirectional for an encoder, causal for a decoder).",
+    @Option(help: ArgumentHelp("Another self-attention mask for the model's last stack: the encoder of encoder-only, the decoder otherwise (normally bidirectional for an encoder, causal for a decoder).",
                                valueName: "bidirectional|causal|prefix-lm|sliding-window"))
     var mask: MaskKind?
 
@@ -100,6 +100,9 @@ struct InputOptions: ParsableArguments {
         var streams: [Stack: [Token]] = [:]
 
         if let tokens {
+            guard tokens <= model.config.maxLength else {
+                throw ModelError.tooLong(stack: mainStack, tokens: tokens, maxLength: model.config.maxLength)
+            }
             var rng = SeededGenerator(seed: seed &+ 1)
             for stack in architecture.stacks {
                 streams[stack] = tokenizer.tokens(ids: (0..<tokens).map { _ in rng.nextInt(below: model.config.vocabularySize) })

@@ -46,6 +46,7 @@ struct TraceCommand: ParsableCommand {
         if let bad = words.first(where: { AttentionPictures.Kind(rawValue: $0) == nil }) {
             throw ValidationError("--draw takes layers, heads and grid, comma-separated; '\(bad)' is none of them")
         }
+        if words.isEmpty { throw ValidationError("--draw needs at least one of layers, heads and grid") }
         if draw != "layers,heads,grid" && png == nil { throw ValidationError("--draw chooses pictures: add --png") }
     }
 
@@ -61,13 +62,14 @@ struct TraceCommand: ParsableCommand {
         let (modelInput, labels) = try input.resolve(for: model, seed: self.model.resolvedSeed)
         for folder in [npyFolder, pngFolder].compactMap({ $0 }) { try Files.checkFolder(folder) }
 
-        // Pictures also need the masks (to hatch blocked cells) and, with --scores, the raw scores.
+        // One tracer records what was asked for and, for pictures, the masks (to hatch blocked
+        // cells) and with --scores the raw scores; `asked` is what is listed and exported.
+        let extra = pngFolder == nil ? "" : scores ? ",*.mask,*.scores" : ",*.mask"
         let tracer = Tracer(labels: labels)
-        let extra = Tracer(labels: labels)
-        var passHooks = Hooks.recording(tracer, pattern: hooks)
-        if pngFolder != nil { extra.attach(to: &passHooks, pattern: scores ? "*.mask,*.scores" : "*.mask") }
-        let pass = Pass(hooks: passHooks)
+        let pass = Pass(hooks: .recording(tracer, pattern: hooks + extra))
         _ = try model.forward(modelInput, pass: pass)
+        let wanted = NamePattern(hooks)
+        let asked = tracer.recordings.filter { wanted.matches($0.name) }
 
         Console.say(self.model.summary)
         for stack in model.architecture.stacks {
@@ -77,25 +79,26 @@ struct TraceCommand: ParsableCommand {
         if pass.fullyBlockedRows > 0 {
             Console.note("note: \(pass.fullyBlockedRows) query rows had every key blocked; their pattern rows are all 0")
         }
-        guard !tracer.recordings.isEmpty else {
+        guard !asked.isEmpty else {
             throw CLIError("no hook point matches --hooks '\(hooks)'; try '*.pattern' or see 'attnlab trace --help' for names")
         }
-        Console.say("recorded \(tracer.recordings.count) activations matching '\(hooks)':")
-        for recording in tracer.recordings {
+        Console.say("recorded \(asked.count) activations matching '\(hooks)':")
+        for recording in asked {
             Console.say("  \(recording.name)  \(recording.tensor.shape)")
         }
         if let npyFolder {
             let folder = try Files.prepareFolder(npyFolder)
-            try writeNpy(tracer.recordings, input: modelInput, labels: labels, architecture: model.architecture, into: folder)
-            Console.say("wrote \(tracer.recordings.count) .npy files and tokens.json to \(npyFolder)")
+            try writeNpy(asked, input: modelInput, labels: labels, architecture: model.architecture, into: folder)
+            Console.say("wrote \(asked.count) .npy files and tokens.json to \(npyFolder)")
         }
         if let pngFolder {
             var masks: [String: Recording] = [:]
-            for recording in extra.recordings where recording.name.hasSuffix(".mask") { masks[recording.name] = recording }
-            // Raw scores are drawn for the attention sites whose patterns were asked for.
-            let patternSites = Set(tracer.recordings.filter { $0.name.hasSuffix(".pattern") }.map { $0.name.dropLast(".pattern".count) })
-            let drawn = tracer.recordings + (scores ? extra.recordings.filter {
-                $0.name.hasSuffix(".scores") && patternSites.contains($0.name.dropLast(".scores".count))
+            for recording in tracer.recordings where recording.name.hasSuffix(".mask") { masks[recording.name] = recording }
+            // Patterns asked for, and (with --scores) the raw scores of the same attention sites.
+            let patterns = asked.filter { $0.name.hasSuffix(".pattern") }
+            let sites = Set(patterns.map { $0.name.dropLast(".pattern".count) })
+            let drawn = patterns + (scores ? tracer.recordings.filter {
+                $0.name.hasSuffix(".scores") && sites.contains($0.name.dropLast(".scores".count))
             } : [])
             let pictures = AttentionPictures(model: self.model.modelSummary, maskNames: maskNames(model))
                 .pictures(drawn, masks: masks, scores: scores, kinds: kinds)

@@ -20,25 +20,44 @@ public struct LessonLibrary: Sendable {
         throw LessonError(file: "Lessons", line: nil, message: "no lessons found: there is no ./Lessons folder and no bundled copy; pass --lessons DIR")
     }
 
-    /// Reads and checks every lesson; the first problem found is thrown as `file:line: what`.
-    public init(folder: URL, validate: LessonParser.Validator? = nil) throws {
+    /// Lesson files that could not be used, each as `file:line: what is wrong`.
+    public let problems: [LessonError]
+
+    /// Reads and checks every lesson file. A broken file does not stop the others: it is kept in
+    /// `problems`, so one teacher's typo cannot take every lesson away from a class.
+    public init(folder: URL, validate: LessonParser.Validator? = nil) {
         self.folder = folder
         let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
         let markdown = files.filter { $0.pathExtension == "md" && $0.lastPathComponent.lowercased() != "readme.md" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        lessons = try markdown.map { file in
-            let text: String
-            do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-                throw LessonError(file: file.lastPathComponent, line: nil, message: "cannot be read as UTF-8 text")
-            }
-            return try LessonParser.parse(text, file: file, validate: validate)
-        }
+        var lessons: [Lesson] = [], problems: [LessonError] = []
         var seen: [String: String] = [:]
-        for lesson in lessons {
-            if let other = seen[lesson.id] {
-                throw LessonError(file: lesson.file.lastPathComponent, line: nil, message: "has the same id '\(lesson.id)' as \(other)")
+        for file in markdown {
+            do {
+                guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+                    throw LessonError(file: file.lastPathComponent, line: nil, message: "cannot be read as UTF-8 text")
+                }
+                let lesson = try LessonParser.parse(text, file: file, validate: validate)
+                if let other = seen[lesson.id] {
+                    throw LessonError(file: file.lastPathComponent, line: nil, message: "has the same id '\(lesson.id)' as \(other)")
+                }
+                seen[lesson.id] = file.lastPathComponent
+                lessons.append(lesson)
+            } catch let error as LessonError {
+                problems.append(error)
+            } catch {
+                problems.append(LessonError(file: file.lastPathComponent, line: nil, message: "\(error)"))
             }
-            seen[lesson.id] = lesson.file.lastPathComponent
+        }
+        self.lessons = lessons
+        self.problems = problems
+    }
+
+    /// The problem of the file that would have been lesson `key`, if that file is broken.
+    public func problem(for key: String) -> LessonError? {
+        problems.first { problem in
+            let (id, number) = LessonParser.identity(of: URL(fileURLWithPath: problem.file))
+            return id == key || (number != nil && Int(key) == number)
         }
     }
 

@@ -25,7 +25,8 @@ public enum LessonParser {
             prose = []
         }
 
-        let lines = text.components(separatedBy: "\n")
+        // Windows line endings too: Swift treats "\r\n" as one character, so split on newlines of any kind.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         var index = 0
         while index < lines.count {
             let line = lines[index], number = index + 1

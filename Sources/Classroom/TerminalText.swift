@@ -63,8 +63,12 @@ public struct TerminalText: Sendable {
         }
         flush()
         while out.last == "" { out.removeLast() }
-        return out.map(emphasise).joined(separator: "\n")
+        var state = Emphasis()
+        return out.map { emphasise($0, &state) }.joined(separator: "\n")
     }
+
+    /// Whether a `code` or **bold** span is open; spans can run on from one wrapped line to the next.
+    struct Emphasis { var code = false, bold = false }
 
     /// "- ", "* " or "12. " at the start of a line.
     static func listMarker(_ line: String) -> String? {
@@ -95,28 +99,29 @@ public struct TerminalText: Sendable {
         word.replacingOccurrences(of: "**", with: "").filter { $0 != "`" }.count
     }
 
-    /// `code` in cyan, **bold** in bold; without colour the markers are simply removed.
-    private func emphasise(_ line: String) -> String {
+    /// `code` in cyan, **bold** in bold; without colour the markers are simply removed. Each line
+    /// ends with the colour reset and the next one reopens what is still open, so a terminal that
+    /// scrolls or a pager that cuts lines shows each line right.
+    private func emphasise(_ line: String, _ state: inout Emphasis) -> String {
         var result = ""
-        var inCode = false, inBold = false
+        func open() -> String { (state.bold ? "\u{1B}[1m" : "") + (state.code ? "\u{1B}[36m" : "") }
+        if color { result += open() }
         var i = line.startIndex
         while i < line.endIndex {
-            if line[i...].hasPrefix("**") && !inCode {
-                inBold.toggle()
-                if color { result += inBold ? "\u{1B}[1m" : "\u{1B}[0m" }
+            if line[i...].hasPrefix("**") && !state.code {
+                state.bold.toggle()
                 i = line.index(i, offsetBy: 2)
-                continue
-            }
-            if line[i] == "`" {
-                inCode.toggle()
-                if color { result += inCode ? "\u{1B}[36m" : "\u{1B}[0m" }
+            } else if line[i] == "`" {
+                state.code.toggle()
+                i = line.index(after: i)
+            } else {
+                result.append(line[i])
                 i = line.index(after: i)
                 continue
             }
-            result.append(line[i])
-            i = line.index(after: i)
+            if color { result += "\u{1B}[0m" + open() }
         }
-        if color && (inCode || inBold) { result += "\u{1B}[0m" }
+        if color && (state.code || state.bold) { result += "\u{1B}[0m" }
         return result
     }
 }

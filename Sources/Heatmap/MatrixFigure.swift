@@ -145,7 +145,7 @@ struct Layout {
         let labelPitch = BitmapFont.lineHeight * labelScale - 1
         let hasLabels = !first.rowLabels.isEmpty || !first.columnLabels.isEmpty
         var notes: [String] = []
-        if bin > 1 { notes.append("each pixel shows the largest value of a \(bin) x \(bin) block of cells") }
+        if bin > 1 { notes.append("each pixel shows the value of largest magnitude in a \(bin) x \(bin) block of cells") }
         if !hasLabels || n >= 512 || cell < 4 || bin > 1 {
             labelStride = nil
             if hasLabels { notes.append("token labels left out: \(n) tokens") }

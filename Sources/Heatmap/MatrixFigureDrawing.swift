@@ -51,21 +51,25 @@ extension Layout {
     private enum CellLook { case blocked, notANumber, infinite, value(Float) }
 
     /// What one drawn cell shows: a single matrix cell, or (binned) a block of them — blocked only if
-    /// the whole block is, NaN or infinite if any cell is, else the block's largest value.
+    /// the whole block is, NaN or infinite if any cell is, else the block's value of largest
+    /// magnitude (its largest weight, for a pattern; its most extreme score, keeping the sign).
     private func summary(_ m: LabelledMatrix, rows: Range<Int>, columns: Range<Int>, isMask: Bool) -> CellLook {
-        var largest = -Float.infinity, anyAllowed = false, nan = false, infinite = false
+        var extreme: Float = 0, anyValue = false, anyAllowed = false, nan = false, infinite = false
         for i in rows {
             for j in columns {
                 let value = m[i, j]
                 if m.isBlocked(i, j) || (isMask && value == 0) { continue }
                 anyAllowed = true
-                if value.isNaN { nan = true } else if value.isInfinite { infinite = true } else { largest = max(largest, value) }
+                if value.isNaN { nan = true } else if value.isInfinite { infinite = true } else if !anyValue || abs(value) > abs(extreme) {
+                    extreme = value
+                    anyValue = true
+                }
             }
         }
         if !anyAllowed { return .blocked }
         if nan { return .notANumber }
         if infinite { return .infinite }
-        return .value(largest)
+        return .value(extreme)
     }
 
     private func drawRowLabels(_ labels: [String], stride: Int, x0: Int, y0: Int, on canvas: inout Canvas) {

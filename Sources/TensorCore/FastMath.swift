@@ -8,9 +8,10 @@ public typealias Lanes = SIMD8<Float>
 
 @inline(__always)
 public func fastExp(_ x: Lanes) -> Lanes {
-    // Clamp to where e^x is a normal Float; below, the result is set to exactly 0 at the end.
+    // Clamp to where e^x is a normal Float (up to ln(Float.max) ≈ 88.72; beyond, the product below
+    // overflows to +inf, which is the right answer); below -87.3 the result is set to 0 at the end.
     var clamped = x.replacing(with: -87.3, where: x .< -87.3)
-    clamped.replace(with: 88.7, where: clamped .> 88.7)
+    clamped.replace(with: 89, where: clamped .> 89)
     // n = round(x / ln 2) by the 1.5·2^23 trick: adding it leaves n in the low mantissa bits, rounded
     // to nearest even by the FPU itself. (The library's lane-wise `rounded()` calls rintf per lane.)
     let shifted = clamped * 1.442_695_04 + 12_582_912
@@ -24,10 +25,14 @@ public func fastExp(_ x: Lanes) -> Lanes {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    // 2^n built in the exponent bits: the low bits of `shifted` hold n; add the exponent bias and
-    // shift them into place (the helper's own exponent bits fall off the top).
-    let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &+ 127) &<< 23
-    var result = p * unsafeBitCast(bits, to: Lanes.self)
+    // 2^n built in the exponent bits. `shifted` is 1.5·2^23 + n, so its bit pattern minus that of
+    // 1.5·2^23 is n itself. n runs from -126 to 128, and 2^128 does not fit a Float's exponent, so
+    // 2^n is made as 2^(n/2) · 2^(n - n/2), each half well inside the range.
+    let n32 = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let half = n32 &>> 1, rest = n32 &- half
+    let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: Lanes.self)
+    let scale2 = unsafeBitCast((rest &+ 127) &<< 23, to: Lanes.self)
+    var result = p * scale1 * scale2
     result.replace(with: 0, where: x .< -87.3)
     return result
 }

@@ -37,11 +37,13 @@ public enum FlopCounter {
     @inline(__always)
     static func add(_ flops: Int) { tally?.flops += flops }
 
-    /// Runs `body` and returns the matrix-product FLOPs it performed.
+    /// Runs `body` and returns the matrix-product FLOPs it performed. Measurements nest: an
+    /// enclosing `measure` counts these FLOPs too.
     public static func measure<R>(_ body: () throws -> R) rethrows -> (result: R, flops: Int) {
-        let tally = Tally()
-        let result = try $tally.withValue(tally) { try body() }
-        return (result, tally.flops)
+        let outer = tally, inner = Tally()
+        defer { outer?.flops += inner.flops }
+        let result = try $tally.withValue(inner) { try body() }
+        return (result, inner.flops)
     }
 }
 

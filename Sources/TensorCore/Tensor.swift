@@ -61,11 +61,16 @@ public struct Tensor: Sendable, Equatable {
         rows(i..<(i + 1)).reshaped(Array(shape.dropFirst()))
     }
 
-    /// Largest absolute element-wise difference; the shapes must match.
+    /// Largest absolute element-wise difference; the shapes must match. NaN if any difference is
+    /// NaN, so a comparison against a tolerance fails rather than passing quietly.
     public func maxAbsDifference(_ other: Tensor) -> Float {
         precondition(shape == other.shape, "shapes differ: \(shape) vs \(other.shape)")
         var worst: Float = 0
-        for (a, b) in zip(scalars, other.scalars) { worst = max(worst, abs(a - b)) }
+        for (a, b) in zip(scalars, other.scalars) {
+            let d = abs(a - b)
+            if d.isNaN { return .nan }
+            worst = max(worst, d)
+        }
         return worst
     }
 }

@@ -6,6 +6,7 @@ public struct GenerationStep: Sendable {
     public let token: Int
     public let cache: KVCache?         // after this step's call, when generating with a cache
     public let sequenceLength: Int     // decoder tokens the model has seen, the chosen one excluded
+    public let flops: Int              // matrix-product FLOPs of this step's decoder call
 }
 
 /// Greedy decoding: repeatedly append the most likely next token.
@@ -24,21 +25,21 @@ public func generateGreedy(_ model: TransformerModel, input: ModelInput, steps: 
                            pass: (Int) -> Pass = { _ in Pass() },
                            observe: (GenerationStep) -> Void = { _ in }) throws -> [Int] {
     try model.validate(input)
-    let memory = model.architecture == .encoderDecoder ? try model.encode(input.encoder ?? [], pass: pass(0)) : nil
+    let firstPass = pass(0)   // step 0's hooks also see the encoder, which runs once
+    let memory = model.architecture == .encoderDecoder ? try model.encode(input.encoder ?? [], pass: firstPass) : nil
     var sequence = input.decoder ?? []
     var cache: KVCache? = cached ? KVCache(for: model.config) : nil
     var generated: [Int] = []
     var pending = sequence                       // tokens the next call has not seen yet
     for step in 0..<steps where sequence.count < model.config.maxLength {
-        let logits: Tensor
-        if cached {
-            logits = try model.decode(pending, memory: memory, cache: &cache, pass: pass(step))
-        } else {
+        let stepPass = step == 0 ? firstPass : pass(step)
+        let (logits, flops) = try FlopCounter.measure {
+            if cached { return try model.decode(pending, memory: memory, cache: &cache, pass: stepPass) }
             var none: KVCache? = nil
-            logits = try model.decode(sequence, memory: memory, cache: &none, pass: pass(step))
+            return try model.decode(sequence, memory: memory, cache: &none, pass: stepPass)
         }
         let next = argmax(logits.row(logits.shape[0] - 1))
-        observe(GenerationStep(index: step, token: next, cache: cache, sequenceLength: sequence.count))
+        observe(GenerationStep(index: step, token: next, cache: cache, sequenceLength: sequence.count, flops: flops))
         generated.append(next)
         sequence.append(next)
         pending = [next]

@@ -80,6 +80,15 @@ import TensorCore
         ["mask", "causal", "--len", "0"],
         ["mask", "cross", "--len", "4"],
         ["bench", "--tokens", "0"],
+        ["trace", "--tokens", "100000000000"],
+        ["check", "teacher-forcing", "--tokens", "100000000000"],
+        ["check", "teacher-forcing", "--mask", "prefix-lm", "--prefix", "2"],
+        ["count", "--tokens", "100000000"],
+        ["count", "--vocab", "9000000000000000000"],
+        ["mask", "causal", "--len", "4", "--png"],
+        ["trace", "--text", "hi", "--png", "--draw", ""],
+        ["generate", "--prompt", "the cat", "--mask", "prefix-lm", "--prefix", "20"],
+        ["generate", "--prompt", "the cat", "--mask", "bidirectional"],
         ["bench", "--preset", "nano", "--tokens", "100"],
     ]
 

@@ -64,6 +64,12 @@ let file = URL(fileURLWithPath: "/lessons/07-demo.md")
         #expect(throws: LessonError.self) { try LessonParser.parse("", file: file) }
     }
 
+    @Test func windowsLineEndingsParseWithTheirLineNumbers() throws {
+        let lesson = try LessonParser.parse("# T\r\n\r\n## S\r\n```attnlab\r\nattnlab mask causal --len 3\r\n```\r\n", file: file)
+        #expect(lesson.title == "T" && lesson.commands.first?.arguments == ["mask", "causal", "--len", "3"])
+        #expect(lesson.commands.first?.line == 5)
+    }
+
     @Test func shellWords() throws {
         #expect(try ShellWords.split(#"a "b c" 'd "e"' f\ g"#) == ["a", "b c", #"d "e""#, "f g"])
         #expect(try ShellWords.split(#"--text "" x"#) == ["--text", "", "x"])
@@ -80,8 +86,10 @@ let file = URL(fileURLWithPath: "/lessons/07-demo.md")
         try "# Masks\n## S\nx".write(to: folder.appendingPathComponent("02-masks.md"), atomically: true, encoding: .utf8)
         try "# Rank\n## S\nx".write(to: folder.appendingPathComponent("09-rank.md"), atomically: true, encoding: .utf8)
         try "not a lesson".write(to: folder.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
-        let library = try LessonLibrary(folder: folder)
+        try "# Broken\n".write(to: folder.appendingPathComponent("05-broken.md"), atomically: true, encoding: .utf8)
+        let library = LessonLibrary(folder: folder)
         #expect(library.lessons.map(\.id) == ["masks", "rank"])
+        #expect(library.problems.map(\.file) == ["05-broken.md"] && library.problem(for: "broken") != nil && library.problem(for: "5") != nil)
         #expect(library.lesson("9")?.id == "rank" && library.lesson("masks")?.title == "Masks")
         #expect(library.lesson("mask") == nil && library.nearest(to: "mask") == "masks")
         #expect(try LessonLibrary.locate(explicit: folder.path).standardizedFileURL.path == folder.standardizedFileURL.path)
@@ -91,6 +99,6 @@ let file = URL(fileURLWithPath: "/lessons/07-demo.md")
         let elsewhere = FileManager.default.temporaryDirectory
         let located = try LessonLibrary.locate(explicit: nil, workingDirectory: elsewhere)
         #expect(located.path.contains(".resources"))
-        #expect(try !LessonLibrary(folder: located).lessons.isEmpty)
+        #expect(!LessonLibrary(folder: located).lessons.isEmpty)
     }
 }

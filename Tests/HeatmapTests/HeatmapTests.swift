@@ -122,7 +122,7 @@ let maskedColors: Set<RGB> = [Palette.Fixed.masked.rgb, Palette.Fixed.hatch.rgb]
         panel.values[0] = .nan
         let figure = MatrixFigure(title: "binned", panels: [Array(repeating: panel, count: 8)])
         let layout = try Layout(figure)
-        #expect(layout.bin > 1 && layout.notes.contains { $0.contains("largest value") })
+        #expect(layout.bin > 1 && layout.notes.contains { $0.contains("largest magnitude") })
         let image = try roundTrip(Heatmap.render(figure))
         #expect(image.width <= Heatmap.maximumSide)
         let (x0, y0) = layout.origin(0, 0)

@@ -5,13 +5,14 @@ import Testing
 @Suite struct FastMathTests {
     @Test func expMatchesLibm() {
         var worst: Double = 0
-        for i in stride(from: -87.0, through: 88.0, by: 0.0137) {
+        for i in stride(from: -87.0, through: 88.7, by: 0.0137) {
             let x = Float(i)
             let relative = abs(Double(fastExp(x)) - Foundation.exp(Double(x))) / Foundation.exp(Double(x))
             worst = max(worst, relative)
         }
         #expect(worst < 5e-7, "worst relative error \(worst)")
         #expect(fastExp(-200) == 0)
+        #expect(fastExp(88.7).isFinite && fastExp(89) == .infinity)
         #expect(fastExp(0) == 1)
     }
 

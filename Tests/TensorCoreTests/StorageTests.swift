@@ -78,6 +78,21 @@ import Testing
     }
 }
 
+@Suite struct TensorTests {
+    @Test func aNaNDifferenceIsNeverWithinTolerance() {
+        let a = Tensor(shape: [3], scalars: [1, 2, 3]), b = Tensor(shape: [3], scalars: [1, .nan, 3])
+        #expect(a.maxAbsDifference(b).isNaN)
+        #expect(!(a.maxAbsDifference(b) <= 1e-4))
+        #expect(a.maxAbsDifference(Tensor(shape: [3], scalars: [1, 2.5, 3])) == 0.5)
+    }
+
+    @Test func nestedFlopMeasurementsAddUp() {
+        let a = Tensor(repeating: 1, shape: [2, 3]), b = Tensor(repeating: 1, shape: [3, 4])
+        let (inner, outer) = FlopCounter.measure { FlopCounter.measure { matmul(a, b) }.flops }
+        #expect(inner == 2 * 2 * 4 * 3 && outer == inner)
+    }
+}
+
 @Suite struct LinearAlgebraTests {
     @Test func singularValuesAndDeterminantOfKnownMatrices() throws {
         // [[3, 0], [4, 5]]: singular values √45 and √5 (their product is |det| = 15).
