@@ -112,8 +112,18 @@ struct Layout {
     /// Which kinds of non-value cells occur in the figure.
     struct Seen { var blocked = false, notANumber = false, infinite = false }
 
-    var panelWidth: Int { (columns + bin - 1) / bin * cell }
-    var panelHeight: Int { (rows + bin - 1) / bin * cell }
+    var panelWidth: Int { Layout.side(columns, cell, bin) }
+    var panelHeight: Int { Layout.side(rows, cell, bin) }
+
+    /// Pixels taken by `count` cells drawn `cell` pixels each, `bin` cells to a drawn cell.
+    static func side(_ count: Int, _ cell: Int, _ bin: Int) -> Int { (count + bin - 1) / bin * cell }
+
+    /// Whether the panels' cells fit in a picture, leaving room for titles, labels and the colour bar.
+    static func fits(_ panel: LabelledMatrix, across: Int, down: Int, cell: Int, bin: Int) -> Bool {
+        let room = Heatmap.maximumSide - 600
+        return across * side(panel.columns, cell, bin) + (across - 1) * gapPx <= room
+            && down * (side(panel.rows, cell, bin) + gapPx + 16) <= room
+    }
 
     init(_ figure: MatrixFigure) throws {
         let first = figure.panels[0][0]
@@ -125,17 +135,11 @@ struct Layout {
         let captionWidth = figure.panels.joined().map { BitmapFont.width($0.caption, scale: 1) + 4 }.max() ?? 0
         var cell = single ? (n <= 256 ? min(48, max(10, target / n)) : min(8, max(1, 2048 / n)))
             : min(24, max(1, target / n, (captionWidth + columns - 1) / columns))
-        // Room for the cells once titles, labels and the colour bar have theirs.
-        let room = Heatmap.maximumSide - 600
-        let (r, c, a, d) = (first.rows, first.columns, figure.panels[0].count, figure.panels.count)
-        func fits(_ cell: Int, _ bin: Int) -> Bool {
-            let (w, h) = ((c + bin - 1) / bin * cell, (r + bin - 1) / bin * cell)
-            return a * w + (a - 1) * Layout.gapPx <= room && d * (h + Layout.gapPx + 16) <= room
-        }
-        while cell > 1 && !fits(cell, 1) { cell -= 1 }
+        // Shrink the cells, then if even one pixel a cell is too many, draw blocks of cells.
+        while cell > 1 && !Layout.fits(first, across: across, down: down, cell: cell, bin: 1) { cell -= 1 }
         var bin = 1
-        while !fits(cell, bin) && bin < n { bin += 1 }
-        guard n <= Heatmap.largestMatrix, fits(cell, bin) else {
+        while !Layout.fits(first, across: across, down: down, cell: cell, bin: bin) && bin < n { bin += 1 }
+        guard n <= Heatmap.largestMatrix, Layout.fits(first, across: across, down: down, cell: cell, bin: bin) else {
             throw HeatmapError.tooLarge(rows: rows, columns: columns, panels: across * down)
         }
         self.cell = cell
@@ -168,7 +172,7 @@ struct Layout {
             + Layout.headerLines(figure, notes).count * BitmapFont.lineHeight + 8
         top = header + columnBand + captionBand
         left = Heatmap.margin + rowBand
-        let (panelWidth, panelHeight) = ((columns + bin - 1) / bin * cell, (rows + bin - 1) / bin * cell)
+        let (panelWidth, panelHeight) = (Layout.side(columns, cell, bin), Layout.side(rows, cell, bin))
         let gridRight = left + across * panelWidth + (across - 1) * Layout.gapPx
         let gridHeight = down * panelHeight + (down - 1) * (Layout.gapPx + captionBand)
         var barBand = 0, barHeight = 0
