@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
             on the same input size (Tests/Benchmarks/torch_gpt2_forward.py) and reports the ratio.
             """)
 
-    @Option(help: "Model size: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The model's size.")
     var preset: Preset = .gpt2Small
 
     @Option(help: "Input length (a seeded random sequence).")

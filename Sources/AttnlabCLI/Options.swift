@@ -7,12 +7,21 @@ extension Architecture: ExpressibleByArgument {}
 extension Preset: ExpressibleByArgument {}
 extension MaskKind: ExpressibleByArgument {}
 
+/// The masks a stack's self-attention can be given (`padding` and `cross` are not of that kind).
+enum SelfAttentionMask: String, CaseIterable, ExpressibleByArgument {
+    case bidirectional, causal
+    case prefixLM = "prefix-lm"
+    case slidingWindow = "sliding-window"
+
+    var kind: MaskKind { MaskKind(rawValue: rawValue) ?? .causal }
+}
+
 /// Which model to build: architecture, size, seed, and optionally another self-attention mask.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Architecture: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The architecture.")
     var arch: Architecture = .decoderOnly
 
-    @Option(help: "Model size: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The model's size (gpt2-small has GPT-2 small's shape).")
     var preset: Preset = .tiny
 
     @Option(help: "Seed of the random weights (and of a --tokens input). Same seed, same numbers. Default 0.")
@@ -21,9 +30,8 @@ struct ModelOptions: ParsableArguments {
     /// The seed given, else the lesson's, else 0.
     var resolvedSeed: UInt64 { seed ?? RunContext.seed ?? 0 }
 
-    @Option(help: ArgumentHelp("Another self-attention mask for the model's last stack: the encoder of encoder-only, the decoder otherwise (normally bidirectional for an encoder, causal for a decoder).",
-                               valueName: "bidirectional|causal|prefix-lm|sliding-window"))
-    var mask: MaskKind?
+    @Option(help: "Another self-attention mask for the model's last stack: the encoder of encoder-only, the decoder otherwise (normally bidirectional for an encoder, causal for a decoder).")
+    var mask: SelfAttentionMask?
 
     @Option(help: "With --mask prefix-lm: how many leading tokens are seen bidirectionally.")
     var prefix: Int?
@@ -32,9 +40,6 @@ struct ModelOptions: ParsableArguments {
     var window: Int?
 
     func validate() throws {
-        if let mask, ![.bidirectional, .causal, .prefixLM, .slidingWindow].contains(mask) {
-            throw ValidationError("--mask \(mask.rawValue) is not a self-attention mask; use bidirectional, causal, prefix-lm or sliding-window")
-        }
         if prefix != nil && mask != .prefixLM { throw ValidationError("--prefix goes with --mask prefix-lm") }
         if window != nil && mask != .slidingWindow { throw ValidationError("--window goes with --mask sliding-window") }
         if mask == .prefixLM && (prefix ?? -1) < 0 { throw ValidationError("--mask prefix-lm needs --prefix K (K ≥ 0)") }
@@ -46,7 +51,7 @@ struct ModelOptions: ParsableArguments {
         var model = try TransformerModel.random(arch, preset.config(), seed: resolvedSeed)
         if let mask {
             let stack: Stack = arch == .encoderOnly ? .encoder : .decoder
-            model.selfAttentionRules[stack] = mask.rule(prefix: prefix ?? 0, window: window ?? 1)
+            model.selfAttentionRules[stack] = mask.kind.rule(prefix: prefix ?? 0, window: window ?? 1)
         }
         return model
     }

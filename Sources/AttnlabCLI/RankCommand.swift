@@ -16,7 +16,7 @@ struct RankCommand: ParsableCommand {
             bidirectional pattern has no such guarantee.
             """)
 
-    @Option(help: "Model size: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The model's size.")
     var preset: Preset = .tiny
 
     @Option(help: "Seed of the weights. Default 0.") var seed: UInt64?
