@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TensorCore
 @testable import Transformer
@@ -197,5 +198,32 @@ func sampleInput(_ architecture: Architecture) -> ModelInput {
         #expect(!pattern.matches("encoder.0.cross_attn.pattern"))
         #expect(NamePattern("*.pattern").matches("encoder.0.self_attn.pattern"))
         #expect(!NamePattern("*.pattern").matches("encoder.0.self_attn.scores"))
+    }
+}
+
+@Suite struct PositionSchemeTests {
+    /// Teacher forcing holds whatever the position scheme: the cache path must give every new
+    /// token its absolute position (learned, sinusoidal) or its distances (T5's relative bias).
+    @Test(arguments: [PositionScheme.learned, .sinusoidal, .relativeBias(buckets: 8, maxDistance: 16)])
+    func parallelEqualsStepByStepForEveryPositionScheme(positions: PositionScheme) throws {
+        var config = Preset.tiny.config()
+        config.positions = positions
+        for architecture in [Architecture.decoderOnly, .encoderDecoder] {
+            let model = try TransformerModel.random(architecture, config, seed: 4)
+            let input = sampleInput(architecture)
+            let difference = try model.forward(input).maxAbsDifference(stepByStepLogits(model, input: input))
+            #expect(difference <= 1e-4, "\(positions.name) \(architecture): \(difference)")
+        }
+    }
+
+    @Test func sinusoidalPositionsFollowTheFormula() {
+        let table = sinusoidalPositions(3..<5, width: 6)
+        for (row, p) in [3, 4].enumerated() {
+            for i in stride(from: 0, to: 6, by: 2) {
+                let angle = Double(p) / pow(10_000, Double(i) / 6)
+                #expect(abs(Double(table[row, i]) - sin(angle)) < 1e-6)
+                #expect(abs(Double(table[row, i + 1]) - cos(angle)) < 1e-6)
+            }
+        }
     }
 }
