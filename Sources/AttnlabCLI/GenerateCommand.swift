@@ -90,6 +90,9 @@ struct GenerateCommand: ParsableCommand {
                 Console.say("step \(step.index + 1): '\(word)' (id \(step.token))")
                 Console.say("  KV cache: \(built.config.layers) layers, each [keys+values, positions, heads, d_head] = "
                             + "\(step.cache?.layerShape ?? []), \(step.cache?.bytesPerLayer ?? 0) bytes")
+                if step.index == 0, let cross = step.cache?.crossBytesPerLayer, cross > 0 {
+                    Console.say("  cross-attention keys and values, computed in this step for the whole input and kept: \(cross) bytes per layer")
+                }
                 for (kind, name) in [("self-attention", "self_attn"), ("cross-attention", "cross_attn")] {
                     if let row = tracers.last?["decoder.\(last).\(name).pattern"] { Console.say("  " + attentionRow(row, kind: kind, layer: last)) }
                 }

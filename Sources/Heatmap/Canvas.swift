@@ -87,14 +87,4 @@ public struct Canvas: Sendable {
             }
         }
     }
-
-    /// The picture as 8-bit RGB triplets, row by row.
-    public func rgbBytes() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: width * height * 3)
-        for (i, index) in pixels.enumerated() {
-            let c = palette.colors[Int(index)]
-            out[3 * i] = c.r; out[3 * i + 1] = c.g; out[3 * i + 2] = c.b
-        }
-        return out
-    }
 }

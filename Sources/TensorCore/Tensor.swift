@@ -78,15 +78,3 @@ public struct Tensor: Sendable, Equatable {
 extension Tensor: CustomStringConvertible {
     public var description: String { "Tensor\(shape)" }
 }
-
-/// Stacks tensors of one shape along a new first axis: n × [s…] → [n, s…].
-public func stack(_ parts: [Tensor]) -> Tensor {
-    guard let first = parts.first else { return Tensor(zeros: [0]) }
-    var scalars: [Float] = []
-    scalars.reserveCapacity(first.count * parts.count)
-    for part in parts {
-        precondition(part.shape == first.shape, "stack needs one shape, got \(first.shape) and \(part.shape)")
-        scalars += part.scalars
-    }
-    return Tensor(shape: [parts.count] + first.shape, scalars: scalars)
-}

@@ -141,10 +141,4 @@ public enum Preset: String, Sendable, CaseIterable {
                         initStd: 0.02)
         }
     }
-
-    public var summary: String {
-        let c = config()
-        return "\(rawValue): width \(c.width), \(c.heads) heads, \(c.layers) layers, MLP \(c.mlpWidth), "
-            + "vocabulary \(c.vocabularySize), up to \(c.maxLength) tokens"
-    }
 }

@@ -40,8 +40,6 @@ public final class Tracer {
         recordings.last { $0.name == name }
     }
 
-    public func removeAll() { recordings.removeAll() }
-
     private func label(_ stack: Stack, _ positions: Range<Int>) -> [String] {
         let known = labels[stack] ?? []
         return positions.map { $0 < known.count ? known[$0] : "#\($0)" }
