@@ -24,8 +24,11 @@ struct AttentionPictures {
 
     /// For every recorded pattern (and, with `scores`, every raw score): one picture per layer with
     /// its heads side by side, one per head, and per stack and kind a layers × heads grid.
-    func pictures(_ recordings: [Recording], masks: [String: Recording], scores: Bool,
+    /// `masks` may hold any recordings: those named `….mask` give the blocked cells.
+    func pictures(_ recordings: [Recording], masks: [Recording], scores: Bool,
                   kinds: Set<Kind> = Set(Kind.allCases)) -> [Picture] {
+        var maskByName: [String: Recording] = [:]
+        for recording in masks where recording.name.hasSuffix(".mask") { maskByName[recording.name] = recording }
         var pictures: [Picture] = []
         let points = scores ? ["pattern", "scores"] : ["pattern"]
         for point in points {
@@ -33,7 +36,7 @@ struct AttentionPictures {
             // Per layer, then per head.
             for recording in chosen {
                 let site = Site(recording.name)
-                let heads = headMatrices(recording, mask: masks[site.prefix + ".mask"], point: point)
+                let heads = headMatrices(recording, mask: maskByName[site.prefix + ".mask"], point: point)
                 if kinds.contains(.layers) { pictures.append(Picture(file: recording.name + ".png", figure: MatrixFigure(
                     title: "\(site.description) \(Self.noun(point)), all \(heads.count) heads",
                     subtitle: subtitle(site, point), panels: [heads], scale: scale(point, [recording]),
@@ -51,7 +54,7 @@ struct AttentionPictures {
                 let members = groups[group] ?? []
                 let site = Site(members[0].name)
                 let rows = members.map { recording in
-                    headMatrices(recording, mask: masks[Site(recording.name).prefix + ".mask"], point: point)
+                    headMatrices(recording, mask: maskByName[Site(recording.name).prefix + ".mask"], point: point)
                         .enumerated().map { h, matrix in
                             var m = matrix
                             m.caption = "L\(Site(recording.name).layer) H\(h)"

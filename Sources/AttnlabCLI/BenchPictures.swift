@@ -8,10 +8,8 @@ extension BenchCommand {
     func benchPictures(_ model: TransformerModel, _ input: ModelInput) throws {
         let tracer = Tracer(labels: [.decoder: BuiltinTokenizer.shared.tokens(ids: input.decoder ?? []).map(\.text)])
         _ = try model.forward(input, pass: Pass(hooks: .recording(tracer, pattern: "*.pattern,*.mask")))
-        var masks: [String: Recording] = [:]
-        for recording in tracer.recordings where recording.name.hasSuffix(".mask") { masks[recording.name] = recording }
         let pictures = AttentionPictures(model: "\(preset.rawValue), seed \(seed)", maskNames: ["decoder.self_attn": "causal"])
-            .pictures(tracer.recordings.filter { $0.name.hasSuffix(".pattern") }, masks: masks, scores: false)
+            .pictures(tracer.recordings.filter { $0.name.hasSuffix(".pattern") }, masks: tracer.recordings, scores: false)
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-bench-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: folder) }

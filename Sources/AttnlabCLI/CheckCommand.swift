@@ -174,12 +174,3 @@ struct TeacherForcingCheck: ParsableCommand {
 }
 
 extension Stack: ExpressibleByArgument {}
-
-/// Writes a rendered picture, creating its folder, and says where.
-func writePicture(_ canvas: Canvas, to path: String) throws {
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    try Files.checkFolder(folder)
-    _ = try Files.prepareFolder(folder)
-    do { try PNG.write(canvas, to: path) } catch { throw CLIError("\(error)") }
-    Console.say("wrote \(path)")
-}

@@ -1,4 +1,5 @@
 import Foundation
+import Heatmap
 
 /// Output folders and files, written so that a failure never leaves half a file behind.
 enum Files {
@@ -56,4 +57,13 @@ enum Files {
         }
         return nsError.localizedDescription
     }
+}
+
+/// Writes a rendered picture, creating its folder, and says where.
+func writePicture(_ canvas: Canvas, to path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    try Files.checkFolder(folder)
+    _ = try Files.prepareFolder(folder)
+    do { try PNG.write(canvas, to: path) } catch { throw CLIError("\(error)") }
+    Console.say("wrote \(path)")
 }

@@ -79,7 +79,7 @@ struct GenerateCommand: ParsableCommand {
             tracers.append(tracer)
             return Pass(hooks: .recording(tracer, pattern: "decoder.\(last).*_attn.pattern"))
         }, observe: { step in
-            let word = step.token < tokenizer.vocabularySize ? tokenizer.vocabulary[step.token] : "#\(step.token)"
+            let word = tokenizer.tokens(ids: [step.token])[0].text
             cachedWork.append(Double(step.flops) / 1e6)
             let recomputed = step.index < recomputedWork.count ? recomputedWork[step.index] : .nan
             if brief {
@@ -102,7 +102,7 @@ struct GenerateCommand: ParsableCommand {
             sequence.append(Token(id: step.token, text: word))
         })
 
-        Console.say("generated: \(chosen.map { $0 < tokenizer.vocabularySize ? tokenizer.vocabulary[$0] : "#\($0)" }.joined(separator: " "))")
+        Console.say("generated: \(tokenizer.tokens(ids: chosen).map(\.text).joined(separator: " "))")
         Console.say("generating again without the cache chose the same \(steps) tokens: \(uncached == chosen ? "yes" : "NO — they differ")")
         Console.say(String(format: "total work: %.2f MFLOP with the cache, %.2f MFLOP recomputing every step",
                            cachedWork.reduce(0, +), recomputedWork.reduce(0, +)))

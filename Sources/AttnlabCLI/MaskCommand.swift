@@ -90,10 +90,7 @@ struct MaskCommand: ParsableCommand {
         let figure = MatrixFigure(title: "\(rule.name) mask, \(size)",
                                   subtitle: "rows: queries (the position that attends); columns: keys (the position attended to)",
                                   matrix: matrix, kind: .mask)
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        _ = try Files.prepareFolder(folder)
-        try PNG.write(Heatmap.render(figure), to: path)
-        Console.say("wrote \(path)")
+        try writePicture(Heatmap.render(figure), to: path)
     }
 
     /// The grid with key positions across the top and query positions down the side.

@@ -92,8 +92,6 @@ struct TraceCommand: ParsableCommand {
             Console.say("wrote \(asked.count) .npy files and tokens.json to \(npyFolder)")
         }
         if let pngFolder {
-            var masks: [String: Recording] = [:]
-            for recording in tracer.recordings where recording.name.hasSuffix(".mask") { masks[recording.name] = recording }
             // Patterns asked for, and (with --scores) the raw scores of the same attention sites.
             let patterns = asked.filter { $0.name.hasSuffix(".pattern") }
             let sites = Set(patterns.map { $0.name.dropLast(".pattern".count) })
@@ -101,7 +99,7 @@ struct TraceCommand: ParsableCommand {
                 $0.name.hasSuffix(".scores") && sites.contains($0.name.dropLast(".scores".count))
             } : [])
             let pictures = AttentionPictures(model: self.model.modelSummary, maskNames: maskNames(model))
-                .pictures(drawn, masks: masks, scores: scores, kinds: kinds)
+                .pictures(drawn, masks: tracer.recordings, scores: scores, kinds: kinds)
             guard !pictures.isEmpty else {
                 throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
             }
