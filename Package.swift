@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // attnlab: see the module table in README.md. Dependencies point one way:
-// CBLAS -> TensorCore -> Transformer;  CPNG -> Heatmap;  Classroom (no model knowledge);
-// AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
+// CBLAS -> TensorCore -> Transformer -> Experiments;  CPNG -> Heatmap;
+// Experiments + Heatmap -> Reports (figures and files, written all or nothing);
+// Classroom (no model knowledge); AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription
 
 let package = Package(
@@ -21,10 +22,14 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         .target(name: "Transformer", dependencies: ["TensorCore"]),
         .target(name: "Heatmap", dependencies: ["CPNG"]),
+        // What a lesson or a test asks of a model, as typed results: probes, checks, rank, traces.
+        .target(name: "Experiments", dependencies: ["TensorCore", "Transformer"]),
+        // Recordings and results turned into files: figures, .npy exports, sets written all or nothing.
+        .target(name: "Reports", dependencies: ["TensorCore", "Transformer", "Experiments", "Heatmap"]),
         // The lessons ship inside the binary's resource bundle, so an installed attnlab works anywhere.
         .target(name: "Classroom", resources: [.copy("../../Lessons")]),
         .target(name: "AttnlabCLI", dependencies: [
-            "TensorCore", "Transformer", "Heatmap", "Classroom",
+            "TensorCore", "Transformer", "Experiments", "Heatmap", "Reports", "Classroom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "attnlab", dependencies: ["AttnlabCLI"]),
@@ -32,6 +37,8 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Transformer", "TensorCore"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Experiments", "Transformer", "TensorCore", "Heatmap"]),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom"]),
         .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer"]),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 
 /// The `attnlab` command: one subcommand per verb.
 public struct Attnlab: ParsableCommand {
@@ -12,6 +13,11 @@ public struct Attnlab: ParsableCommand {
                       BenchCommand.self])
 
     public init() {}
+
+    /// Ctrl-C and SIGTERM remove every temporary file and new folder a command has made so far,
+    /// then exit with status 130. The executable calls this once; tests running commands
+    /// in-process do not.
+    public static func removeTemporaryFilesOnInterrupt() { Cleanup.installSignalHandlers() }
 
     /// Parses and runs one command line (without the program name); returns the exit status.
     /// Help goes to standard output; an error is one line on standard error.

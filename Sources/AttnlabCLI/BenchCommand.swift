@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Experiments
 import TensorCore
 import Transformer
 
@@ -15,25 +16,16 @@ struct BenchCommand: ParsableCommand {
             on the same input size (Tests/Benchmarks/torch_gpt2_forward.py) and reports the ratio.
             """)
 
-    @Option(help: "The model's size.")
-    var preset: Preset = .gpt2Small
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var timing: TimingOptions
+    @OptionGroup var output: OutputOptions
 
-    @Option(help: "Input length (a seeded random sequence).")
-    var tokens = 128
-
-    @Option(help: "Timed runs of each kind (the median is reported).")
-    var runs = 7
-
-    @Option(help: "Untimed runs first.")
-    var warmup = 2
-
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, one per core).")
+    @Option(parsing: .unconditional, help: "OpenBLAS threads, 1...256 (default: OpenBLAS's own choice, one per core).")
     var threads: Int?
 
-    @Option(name: .customLong("seed"), help: "Seed of the weights and the input. Default 0.")
-    var seedOption: UInt64?
-
-    var seed: UInt64 { seedOption ?? RunContext.seed ?? 0 }
+    static let modelDefaults = ModelDefaults(architecture: .decoderOnly, preset: .gpt2Small)
+    static let defaults = InputOptions.Defaults(tokens: 128)
 
     @Flag(help: "Also time PyTorch eager GPT-2 (needs python3 with torch and transformers).")
     var torch = false
@@ -41,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The PyTorch reference script.")
     var torchScript = "Tests/Benchmarks/torch_gpt2_forward.py"
 
-    @Option(help: "Repeat the whole measurement this many times (with --torch: PyTorch, then attnlab, each round), and report medians. A shared machine's speed drifts; pairing the two in time keeps the ratio fair.")
+    @Option(parsing: .unconditional, help: "Repeat the whole measurement this many times (with --torch: PyTorch, then attnlab, each round), and report medians. A shared machine's speed drifts; pairing the two in time keeps the ratio fair.")
     var rounds = 1
 
     @Flag(help: "Time the pictures instead: render and write every pattern as `trace --png` does.")
@@ -56,32 +48,31 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also show where one forward pass spends its time, stage by stage.")
     var breakdown = false
 
-    @Flag(help: "End with one line of JSON: forward_ms, gflops, sgemm_gflops, tracing_overhead, …")
-    var json = false
-
     func validate() throws {
-        guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
-        guard runs >= 1, warmup >= 0, rounds >= 1 else { throw ValidationError("--runs and --rounds must be at least 1, --warmup at least 0") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try Limits.check(rounds, "--rounds", Limits.rounds)
+        try Limits.check(threads, "--threads", Limits.threads)
+        if output.png != nil { throw ValidationError("bench draws nothing to keep; --pictures times the drawing") }
+        if torch && (model.architecture(Self.modelDefaults) != .decoderOnly || (model.preset ?? .gpt2Small) != .gpt2Small
+                     || [model.width, model.heads, model.layers, model.mlp, model.vocab].contains { $0 != nil }) {
+            throw ValidationError("--torch compares GPT-2 small as PyTorch builds it: leave out --arch, --preset and the size options")
+        }
         if matplotlib && !pictures { throw ValidationError("--matplotlib goes with --pictures") }
         if pictures && (torch || breakdown) { throw ValidationError("--torch and --breakdown time the forward pass; leave out --pictures") }
     }
 
     func run() throws {
         if let threads { BLASThreads.set(threads) }
-        let config = preset.config()
-        guard tokens <= config.maxLength else {
-            throw CLIError("--tokens \(tokens) is more than \(preset.rawValue)'s maximum length of \(config.maxLength)")
-        }
         for (wanted, script, flag) in [(torch, torchScript, "--torch-script"), (matplotlib, matplotlibScript, "--matplotlib-script")]
         where wanted && !FileManager.default.fileExists(atPath: script) {
             throw CLIError("cannot find \(script); run from the project folder or pass \(flag)")
         }
-        Console.note("building \(preset.rawValue) with seed \(seed)…")
-        let model = try TransformerModel.random(.decoderOnly, config, seed: seed)
-        var rng = SeededGenerator(seed: seed &+ 1)
-        let input = ModelInput(decoder: (0..<tokens).map { _ in rng.nextInt(below: config.vocabularySize) })
-        if pictures { return try benchPictures(model, input) }
+        Console.progress("building \(self.model.modelSummary(Self.modelDefaults))…")
+        let model = try self.model.makeModel(Self.modelDefaults)
+        let (input, labels) = try self.input.resolve(for: model, seed: self.model.resolvedSeed, defaults: Self.defaults)
+        try self.model.checkPrefix(against: input, of: model)
+        let tokens = input.decoder?.count ?? input.encoder?.count ?? 0
+        let (runs, warmup) = (timing.runs, timing.warmup)
+        if pictures { return try benchPictures(model, input, labels: labels) }
 
         Console.note("timing the forward pass: \(warmup) warm-up, \(runs) runs traced and \(runs) untraced…")
         func traced() throws -> Tracer {
@@ -98,48 +89,45 @@ struct BenchCommand: ParsableCommand {
             sgemmRates.append(Self.sgemmGflops(size: 2048, runs: 3))
             if torch {
                 Console.note("round \(round + 1) of \(rounds): PyTorch eager with \(torchScript)…")
-                let reference = try Timing.runPythonReference(torchScript, ["--tokens", String(tokens), "--runs", String(runs),
+                let reference = try PythonReference.run(torchScript, ["--tokens", String(tokens), "--runs", String(runs),
                                                                             "--threads", String(BLASThreads.count)])
                 guard let ms = reference["forward_ms"] as? Double else { throw CLIError("\(torchScript) did not report forward_ms") }
                 torchTimes.append(ms)
             }
             var roundTimes: [Double] = []
             for _ in 0..<runs {   // interleaved, so drift in the machine's speed hits both alike
-                roundTimes.append(try Timing.milliseconds { _ = try traced() })
-                plainTimes.append(try Timing.milliseconds { _ = try model.forward(input) })
+                roundTimes.append(try Stopwatch.milliseconds { _ = try traced() })
+                plainTimes.append(try Stopwatch.milliseconds { _ = try model.forward(input) })
             }
             tracedTimes += roundTimes
-            if let last = torchTimes.last { ratios.append(Timing.median(roundTimes) / last) }
+            if let last = torchTimes.last { ratios.append(Stopwatch.median(roundTimes) / last) }
         }
         let (tracer, flops) = try FlopCounter.measure { try traced() }
-        let forward = Timing.median(tracedTimes), plain = Timing.median(plainTimes), sgemmGflops = Timing.median(sgemmRates)
+        let forward = Stopwatch.median(tracedTimes), plain = Stopwatch.median(plainTimes), sgemmGflops = Stopwatch.median(sgemmRates)
         let gflops = Double(flops) / forward / 1e6
         let overhead = forward / plain - 1
 
-        Console.say("\(preset.rawValue) decoder-only forward to logits, \(tokens) tokens, \(tracer.recordings.count) patterns recorded, "
+        Console.say("\(self.model.modelSummary(Self.modelDefaults)): forward to logits, \(tokens) tokens, \(tracer.recordings.count) patterns recorded, "
             + "OpenBLAS \(BLASCore.name) kernels on \(BLASThreads.count) threads")
         Console.say(String(format: "  forward:        %8.1f ms  (median of %d; %.1f GFLOP of matrix products)", forward, tracedTimes.count, Double(flops) / 1e9))
         Console.say(String(format: "  achieved:       %8.1f GFLOP/s  = %.0f%% of this process's sgemm", gflops, 100 * gflops / sgemmGflops))
         Console.say(String(format: "  sgemm 2048³:    %8.1f GFLOP/s", sgemmGflops))
         Console.say(String(format: "  untraced:       %8.1f ms  → recording every pattern costs %+.1f%%", plain, 100 * overhead))
         var result: [String: Any] = [
-            "preset": preset.rawValue, "tokens": tokens, "runs": tracedTimes.count, "threads": BLASThreads.count, "blas_core": BLASCore.name,
-            "forward_ms": Timing.rounded(forward), "untraced_ms": Timing.rounded(plain), "gflops": Timing.rounded(gflops),
-            "sgemm_gflops": Timing.rounded(sgemmGflops), "tracing_overhead": Timing.rounded(overhead),
+            "preset": (self.model.preset ?? .gpt2Small).rawValue, "tokens": tokens, "runs": tracedTimes.count, "threads": BLASThreads.count, "blas_core": BLASCore.name,
+            "forward_ms": JSONLine.rounded(forward), "untraced_ms": JSONLine.rounded(plain), "gflops": JSONLine.rounded(gflops),
+            "sgemm_gflops": JSONLine.rounded(sgemmGflops), "tracing_overhead": JSONLine.rounded(overhead),
             "patterns_recorded": tracer.recordings.count,
         ]
         if breakdown { try showBreakdown(model, input) }
         if torch {
-            let torchMs = Timing.median(torchTimes), ratio = Timing.median(ratios)
+            let torchMs = Stopwatch.median(torchTimes), ratio = Stopwatch.median(ratios)
             Console.say(String(format: "  PyTorch eager:  %8.1f ms  → attnlab takes %.2f× PyTorch's time", torchMs, ratio)
                         + (rounds > 1 ? " (median of \(rounds) paired rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: ", ") + ")" : ""))
-            result["torch_ms"] = Timing.rounded(torchMs)
-            result["ratio_to_torch"] = Timing.rounded(ratio)
+            result["torch_ms"] = JSONLine.rounded(torchMs)
+            result["ratio_to_torch"] = JSONLine.rounded(ratio)
         }
-        if json {
-            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-            Console.say(String(decoding: data, as: UTF8.self))
-        }
+        if output.json { try JSONLine.say(result) }
     }
 
     /// Where one pass spends its time: the time between consecutive hook points, attributed to the
@@ -168,7 +156,7 @@ struct BenchCommand: ParsableCommand {
         }
         Console.say("  time by stage, summed over layers (each row: the work since the row above):")
         for stage in order {
-            let ms = Timing.median(passes.map { $0[stage] ?? 0 })
+            let ms = Stopwatch.median(passes.map { $0[stage] ?? 0 })
             Console.say("    " + stage.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", ms))
         }
     }
@@ -178,8 +166,8 @@ struct BenchCommand: ParsableCommand {
         var rng = SeededGenerator(seed: 99)
         let a = rng.uniformTensor(shape: [n, n], std: 1), b = rng.uniformTensor(shape: [n, n], std: 1)
         _ = matmul(a, b)
-        let times = (0..<runs).map { _ in Timing.milliseconds { _ = matmul(a, b) } }
-        return 2 * Double(n * n * n) / Timing.median(times) / 1e6
+        let times = (0..<runs).map { _ in Stopwatch.milliseconds { _ = matmul(a, b) } }
+        return 2 * Double(n * n * n) / Stopwatch.median(times) / 1e6
     }
 
 }

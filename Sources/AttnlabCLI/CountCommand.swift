@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Experiments
 import Heatmap
+import Reports
 import Transformer
 
 /// `attnlab count`: parameters, FLOPs and training signal of the three architectures, side by side.
@@ -15,66 +17,41 @@ struct CountCommand: ParsableCommand {
             the matrix products of one forward pass. Defaults are GPT-2 small's sizes.
             """)
 
-    @Option(help: "Width of the residual stream (d_model).") var width = 768
-    @Option(help: "Layers per stack.") var layers = 12
-    @Option(help: "Attention heads (the counts do not depend on it, as long as it divides the width).") var heads = 12
-    @Option(help: "MLP hidden width (default 4 × width).") var mlp: Int?
-    @Option(help: "Vocabulary size.") var vocab = 50257
-    @Option(help: "Tokens per sequence. An encoder-decoder model splits them into a source half and a target half, so all three process the same text.") var tokens = 512
-    @Option(help: "Parameter budget for the second table (default: the encoder-decoder's count at --layers).") var budget: Int?
-    @Option(help: ArgumentHelp("Also plot parameters against depth for the three.", valueName: "file")) var png: String?
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(parsing: .unconditional, help: "Parameter budget for the second table (default: the encoder-decoder's count at --layers).")
+    var budget: Int?
+
+    static let modelDefaults = ModelDefaults(preset: .gpt2Small)
+    static let defaultTokens = 512
 
     func validate() throws {
-        guard width > 0, layers > 0, heads > 0, vocab > 0, tokens > 0, (mlp ?? 1) > 0 else {
-            throw ValidationError("every size must be positive")
+        if model.arch != nil { throw ValidationError("count compares all three architectures; leave out --arch") }
+        if model.mask != nil { throw ValidationError("count counts the architectures' own masks; leave out --mask") }
+        if input.text != nil || !input.ids.isEmpty || input.target != nil || !input.targetIds.isEmpty {
+            throw ValidationError("count needs only a length: give --tokens N (default \(Self.defaultTokens))")
         }
-        guard width % heads == 0 else { throw ValidationError("--width \(width) is not divisible by --heads \(heads)") }
-        // Bounds that keep every count within 64-bit integers, far beyond any real model.
-        guard layers <= 256, width <= 16_384, (mlp ?? 0) <= 65_536, vocab <= 1_000_000, tokens <= 65_536 else {
-            throw ValidationError("the largest model counted: 256 layers, width 16384, MLP 65536, vocabulary 1000000, 65536 tokens")
-        }
-        if let budget, budget <= 0 { throw ValidationError("--budget must be positive") }
-    }
-
-    var config: ModelConfig {
-        ModelConfig(width: width, heads: heads, layers: layers, mlpWidth: mlp ?? 4 * width, vocabularySize: vocab,
-                    maxLength: max(1024, tokens))
-    }
-
-    /// Tokens each stack of `architecture` processes for one sequence of `tokens`.
-    func split(_ architecture: Architecture) -> (encoder: Int, decoder: Int) {
-        switch architecture {
-        case .encoderOnly: (tokens, 0)
-        case .decoderOnly: (0, tokens)
-        case .encoderDecoder: (tokens / 2, tokens - tokens / 2)
-        }
-    }
-
-    func count(_ architecture: Architecture, layers: Int) -> ModelCount {
-        var c = config
-        c.layers = layers
-        let (encoder, decoder) = split(architecture)
-        return ModelCount(architecture, c, encoderTokens: encoder, decoderTokens: decoder)
+        try Limits.check(budget, "--budget", Limits.budget)
     }
 
     func run() throws {
-        let all = Architecture.allCases
-        Console.say("width \(width), \(layers) layers per stack, MLP \(mlp ?? 4 * width), vocabulary \(vocab), learned positions, "
-                    + "tied unembedding; sequences of \(tokens) tokens (for encoder-decoder: \(split(.encoderDecoder).encoder) source + "
-                    + "\(split(.encoderDecoder).decoder) target)")
+        var config = try model.config(Self.modelDefaults)
+        let tokens = input.tokens ?? Self.defaultTokens
+        config.maxLength = max(config.maxLength, tokens)
+        try output.checkPictureFile()
+        let comparison = ArchitectureComparison(config, tokens: tokens, budget: budget)
+        let split = ArchitectureComparison.split(.encoderDecoder, tokens: tokens)
+        Console.say("width \(config.width), \(config.layers) layers per stack, MLP \(config.mlpWidth), vocabulary \(config.vocabularySize), learned positions, "
+                    + "tied unembedding; sequences of \(tokens) tokens (for encoder-decoder: \(split.encoder) source + \(split.decoder) target)")
         Console.say("")
         Console.say("At equal width and depth (parameters in millions; GFLOP of one forward pass):")
-        table(all.map { count($0, layers: layers) })
+        table(comparison.equalDepth)
 
-        let budget = self.budget ?? count(.encoderDecoder, layers: layers).parameters
         Console.say("")
-        Console.say("At an equal budget of \(millions(budget))M parameters:")
-        let matched = all.map { architecture in
-            count(architecture, layers: ModelCount.layers(for: budget, architecture, config,
-                                                           encoderTokens: split(architecture).encoder,
-                                                           decoderTokens: split(architecture).decoder))
-        }
-        for m in matched {
+        Console.say("At an equal budget of \(millions(comparison.budget))M parameters:")
+        for m in comparison.equalBudget {
             Console.say("  \(m.architecture.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) "
                         + "\(m.config.layers) layers\(m.architecture == .encoderDecoder ? " per stack" : "")".padding(toLength: 20, withPad: " ", startingAt: 0)
                         + "\(millions(m.parameters))M parameters   \(gflops(m.flops)) GFLOP")
@@ -82,21 +59,24 @@ struct CountCommand: ParsableCommand {
 
         Console.say("")
         Console.say("Training targets from one sequence of \(tokens) tokens:")
-        Console.say("  causal language model (decoder-only): \(TrainingSignal.causalLM(tokens: tokens)) — every token but the first is predicted")
-        Console.say("  masked language model (encoder-only, 15% masked): \(TrainingSignal.maskedLM(tokens: tokens))")
-        Console.say("  sequence to sequence (encoder-decoder), \(split(.encoderDecoder).encoder) source + \(split(.encoderDecoder).decoder) target tokens: "
-                    + "\(TrainingSignal.sequenceToSequence(targetTokens: split(.encoderDecoder).decoder)) — the target tokens only")
+        Console.say("  causal language model (decoder-only): \(comparison.causalLMTargets) — every token but the first is predicted")
+        Console.say("  masked language model (encoder-only, 15% masked): \(comparison.maskedLMTargets)")
+        Console.say("  sequence to sequence (encoder-decoder), \(split.encoder) source + \(split.decoder) target tokens: "
+                    + "\(comparison.sequenceToSequenceTargets) — the target tokens only")
 
-        if let png = png.map(RunContext.resolve) {
-            let depths = Array(1...max(2 * layers, 4))
-            let plot = LinePlot(title: "Parameters by depth", subtitle: "width \(width), vocabulary \(vocab); encoder-only and decoder-only coincide; an encoder-decoder has two stacks of that depth",
-                                xLabel: "layers per stack", yLabel: "parameters (millions)",
-                                series: all.map { a in .init(name: a.rawValue, x: depths.map(Double.init),
-                                                             y: depths.map { Double(count(a, layers: $0).parameters) / 1e6 }) })
-            try writePicture(plot.render(), to: png)
+        if let png = output.pngPath {
+            try writePicture(LinePlot.parametersByDepth(comparison, depths: Array(1...max(2 * config.layers, 4))).render(), to: png)
+        }
+        if output.json {
+            func row(_ m: ModelCount) -> [String: Any] {
+                ["architecture": m.architecture.rawValue, "layers": m.config.layers, "parameters": m.parameters, "flops": m.flops]
+            }
+            try JSONLine.say(["tokens": tokens, "budget": comparison.budget, "equal_depth": comparison.equalDepth.map(row),
+                              "equal_budget": comparison.equalBudget.map(row),
+                              "targets": ["causal_lm": comparison.causalLMTargets, "masked_lm": comparison.maskedLMTargets,
+                                          "sequence_to_sequence": comparison.sequenceToSequenceTargets]])
         }
     }
-
     /// Components down, architectures across.
     private func table(_ counts: [ModelCount]) {
         let names = ["embeddings", "self-attention", "cross-attention", "MLP", "norms", "unembedding"]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classroom
 import Foundation
+import Reports
 
 /// Where to look for lessons, shared by `lessons` and `lesson`.
 struct LessonSource: ParsableArguments {
@@ -73,8 +74,10 @@ struct LessonCommand: ParsableCommand {
             throw CLIError("no lesson '\(id)'; \(hint)known lessons: \(library.lessons.map(\.id).joined(separator: ", "))")
         }
         let folder = out ?? "Output/\(lesson.id)"
-        try Files.checkFolder(folder)
-        _ = try Files.prepareFolder(folder)
+        try Paths.checkFolder(folder, option: "--out")
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw CLIError("cannot create folder \(folder): \(error.localizedDescription)")
+        }
         let interactive = !all && isatty(STDIN_FILENO) != 0
         let presenter = Presenter(
             lesson: lesson, text: .forStandardOutput(), interactive: interactive,

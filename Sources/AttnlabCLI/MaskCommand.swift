@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Heatmap
+import Reports
 import TensorCore
 import Transformer
 
@@ -22,29 +23,26 @@ struct MaskCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The kind of mask.", valueName: MaskKind.allCases.map(\.rawValue).joined(separator: "|")))
     var kind: MaskKind
 
-    @Option(help: "Sequence length (for cross: the decoder's length).")
+    @Option(parsing: .unconditional, help: "Sequence length (for cross: the decoder's length), 1...8192.")
     var len: Int
 
-    @Option(help: "prefix-lm: how many leading tokens are seen bidirectionally.")
-    var prefix: Int?
+    @OptionGroup var parameters: MaskParameters
+    var prefix: Int? { parameters.prefix }
+    var window: Int? { parameters.window }
 
-    @Option(help: "sliding-window: how many tokens, itself included, each token sees.")
-    var window: Int?
-
-    @Option(help: "Padding: only keys before position V are real (padding and cross; combines with any kind).")
+    @Option(parsing: .unconditional, help: "Padding: only keys before position V are real (padding and cross; combines with any kind).")
     var valid: Int?
 
-    @Option(name: .customLong("src-len"), help: "cross: the encoder's length (the number of columns).")
+    @Option(name: .customLong("src-len"), parsing: .unconditional, help: "cross: the encoder's length (the number of columns), 1...8192.")
     var srcLen: Int?
 
-    @Option(help: ArgumentHelp("Also draw the mask as a PNG picture.", valueName: "file"))
-    var png: String?
+    @OptionGroup var output: OutputOptions
 
     static let largestPrinted = 64
 
     func validate() throws {
-        guard len >= 1 else { throw ValidationError("--len must be at least 1") }
-        guard len <= 8192 else { throw ValidationError("--len \(len) is too long; the longest mask is 8192") }
+        try Limits.check(len, "--len", Limits.maskLength)
+        try Limits.check(srcLen, "--src-len", Limits.maskLength)
         if kind == .prefixLM, prefix == nil { throw ValidationError("prefix-lm needs --prefix K") }
         if kind != .prefixLM, prefix != nil { throw ValidationError("--prefix goes with prefix-lm only") }
         if kind == .slidingWindow, window == nil { throw ValidationError("sliding-window needs --window W") }
@@ -52,10 +50,8 @@ struct MaskCommand: ParsableCommand {
         if kind == .cross, srcLen == nil { throw ValidationError("cross needs --src-len S, the encoder's length") }
         if kind != .cross, srcLen != nil { throw ValidationError("--src-len goes with cross only") }
         if kind == .padding, valid == nil { throw ValidationError("padding needs --valid V") }
-        if let prefix, prefix < 0 { throw ValidationError("--prefix must be 0 or more") }
-        if let window, window < 1 { throw ValidationError("--window must be at least 1") }
-        if let valid, valid < 0 { throw ValidationError("--valid must be 0 or more") }
-        if let srcLen, !(1...8192).contains(srcLen) { throw ValidationError("--src-len must be 1...8192") }
+        if let prefix, prefix > len { throw ValidationError("--prefix \(prefix) is longer than the sequence (--len \(len))") }
+        try Limits.check(valid, "--valid", 0...8192)
     }
 
     /// The rule and the grid these options describe.
@@ -69,8 +65,8 @@ struct MaskCommand: ParsableCommand {
     func run() throws {
         let (rule, grid) = mask
         let (rows, cols) = (grid.shape[0], grid.shape[1])
-        let png = self.png.map(RunContext.resolve)
-        if let png { try Files.checkFolder(URL(fileURLWithPath: png).deletingLastPathComponent().path) }
+        let png = output.pngPath
+        try output.checkPictureFile()
         Console.say("\(rule.name) mask, \(rows) × \(cols): rows are queries, columns are keys; 1 = may attend, 0 = blocked")
         if rows <= Self.largestPrinted && cols <= Self.largestPrinted {
             Console.say(Self.format(grid))
@@ -79,6 +75,9 @@ struct MaskCommand: ParsableCommand {
             Console.say("too large to print (the grid is printed up to \(Self.largestPrinted) a side); \(allowed) of \(rows * cols) cells may attend")
         }
         if let png { try draw(rule: rule, grid: grid, to: png) }
+        if output.json {
+            try JSONLine.say(["mask": rule.name, "rows": rows, "columns": cols, "allowed": grid.scalars.map { $0 != 0 ? 1 : 0 }])
+        }
     }
 
     /// The mask as a picture: allowed cells in colour, blocked ones grey and hatched.

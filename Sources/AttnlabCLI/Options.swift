@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
+import Reports
 import TensorCore
 import Transformer
 
 extension Architecture: ExpressibleByArgument {}
 extension Preset: ExpressibleByArgument {}
 extension MaskKind: ExpressibleByArgument {}
+extension Stack: ExpressibleByArgument {}
 
 /// The masks a stack's self-attention can be given (`padding` and `cross` are not of that kind).
 enum SelfAttentionMask: String, CaseIterable, ExpressibleByArgument {
@@ -16,59 +18,127 @@ enum SelfAttentionMask: String, CaseIterable, ExpressibleByArgument {
     var kind: MaskKind { MaskKind(rawValue: rawValue) ?? .causal }
 }
 
-/// Which model to build: architecture, size, seed, and optionally another self-attention mask.
-struct ModelOptions: ParsableArguments {
-    @Option(help: "The architecture.")
-    var arch: Architecture = .decoderOnly
-
-    @Option(help: "The model's size (gpt2-small has GPT-2 small's shape).")
+/// What a command builds when the user names no architecture or size.
+struct ModelDefaults {
+    var architecture: Architecture = .decoderOnly
     var preset: Preset = .tiny
+}
+
+/// Which model to build: architecture, size (a preset, optionally reshaped), seed, and optionally
+/// another self-attention mask. Shared by every command that builds a model.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The architecture (default decoder-only).")
+    var arch: Architecture?
+
+    @Option(help: "The model's size (default tiny; bench and count: gpt2-small, which has GPT-2 small's shape).")
+    var preset: Preset?
 
     @Option(help: "Seed of the random weights (and of a --tokens input). Same seed, same numbers. Default 0.")
     var seed: UInt64?
 
-    /// The seed given, else the lesson's, else 0.
-    var resolvedSeed: UInt64 { seed ?? RunContext.seed ?? 0 }
+    @Option(parsing: .unconditional, help: "Override the preset's width (d_model).") var width: Int?
+    @Option(parsing: .unconditional, help: "Override the preset's number of heads.") var heads: Int?
+    @Option(parsing: .unconditional, help: "Override the preset's layers per stack.") var layers: Int?
+    @Option(parsing: .unconditional, help: "Override the preset's MLP hidden width (default 4 × width when --width is given).") var mlp: Int?
+    @Option(parsing: .unconditional, help: "Override the preset's vocabulary size.") var vocab: Int?
 
     @Option(help: "Another self-attention mask for the model's last stack: the encoder of encoder-only, the decoder otherwise (normally bidirectional for an encoder, causal for a decoder).")
     var mask: SelfAttentionMask?
 
-    @Option(help: "With --mask prefix-lm: how many leading tokens are seen bidirectionally.")
-    var prefix: Int?
-
-    @Option(help: "With --mask sliding-window: how many tokens, itself included, each token sees.")
-    var window: Int?
+    @OptionGroup var maskParameters: MaskParameters
+    var prefix: Int? { maskParameters.prefix }
+    var window: Int? { maskParameters.window }
 
     func validate() throws {
         if prefix != nil && mask != .prefixLM { throw ValidationError("--prefix goes with --mask prefix-lm") }
         if window != nil && mask != .slidingWindow { throw ValidationError("--window goes with --mask sliding-window") }
-        if mask == .prefixLM && (prefix ?? -1) < 0 { throw ValidationError("--mask prefix-lm needs --prefix K (K ≥ 0)") }
-        if mask == .slidingWindow && (window ?? 0) < 1 { throw ValidationError("--mask sliding-window needs --window W (W ≥ 1)") }
+        if mask == .prefixLM && prefix == nil { throw ValidationError("--mask prefix-lm needs --prefix K") }
+        if mask == .slidingWindow && window == nil { throw ValidationError("--mask sliding-window needs --window W") }
+        try Limits.check(width, "--width", Limits.width)
+        try Limits.check(heads, "--heads", Limits.heads)
+        try Limits.check(layers, "--layers", Limits.layers)
+        try Limits.check(mlp, "--mlp", Limits.mlpWidth)
+        try Limits.check(vocab, "--vocab", Limits.vocabulary)
     }
 
-    /// The model these options describe, with seeded random weights.
-    func makeModel() throws -> TransformerModel {
-        var model = try TransformerModel.random(arch, preset.config(), seed: resolvedSeed)
+    /// The seed given, else the lesson's, else 0.
+    var resolvedSeed: UInt64 { seed ?? RunContext.seed ?? 0 }
+
+    func architecture(_ defaults: ModelDefaults) -> Architecture { arch ?? defaults.architecture }
+
+    /// The preset's configuration with any size the user overrode.
+    func config(_ defaults: ModelDefaults) throws -> ModelConfig {
+        var c = (preset ?? defaults.preset).config()
+        if let width { c.width = width; c.mlpWidth = 4 * width }   // a new width brings GPT-2's MLP ratio
+        if let heads { c.heads = heads }
+        if let layers { c.layers = layers }
+        if let mlp { c.mlpWidth = mlp }
+        if let vocab { c.vocabularySize = vocab }
+        if let problem = c.problems.first { throw CLIError("these sizes make no model: \(problem)") }
+        return c
+    }
+
+    /// The model these options describe, with seeded random weights. Its size is checked before a
+    /// single weight is drawn, so a typo cannot ask for terabytes.
+    func makeModel(_ defaults: ModelDefaults = ModelDefaults()) throws -> TransformerModel {
+        let architecture = architecture(defaults), config = try config(defaults)
+        let parameters = ModelCount(architecture, config, encoderTokens: 0, decoderTokens: 0).parameters
+        guard parameters <= Limits.builtParameters else {
+            throw CLIError("that model would have \(parameters) parameters; attnlab builds at most \(Limits.builtParameters) (2 GB of float32)")
+        }
+        if config.vocabularySize < BuiltinTokenizer.shared.vocabularySize && vocab != nil {
+            Console.note("note: the built-in tokenizer has \(BuiltinTokenizer.shared.vocabularySize) ids; words past id \(config.vocabularySize - 1) cannot be given as text")
+        }
+        var model = try TransformerModel.random(architecture, config, seed: resolvedSeed)
         if let mask {
-            let stack: Stack = arch == .encoderOnly ? .encoder : .decoder
+            let stack: Stack = architecture == .encoderOnly ? .encoder : .decoder
             model.selfAttentionRules[stack] = mask.kind.rule(prefix: prefix ?? 0, window: window ?? 1)
         }
         return model
     }
 
+    /// A prefix-LM's prefix must lie inside the sequence it masks.
+    func checkPrefix(against input: ModelInput, of model: TransformerModel) throws {
+        guard mask == .prefixLM, let prefix else { return }
+        let stack: Stack = model.architecture == .encoderOnly ? .encoder : .decoder
+        let length = input.tokens(stack)?.count ?? 0
+        guard prefix <= length else {
+            throw CLIError("--prefix \(prefix) is longer than the \(stack.rawValue)'s input (\(plural(length, "token")))")
+        }
+    }
+
     /// "decoder-only tiny (width 64, 4 heads, 2 layers), seed 0"
-    var modelSummary: String {
-        let c = preset.config()
-        return "\(arch.rawValue) \(preset.rawValue) (width \(c.width), \(c.heads) heads, \(c.layers) layers), seed \(resolvedSeed)"
+    func modelSummary(_ defaults: ModelDefaults = ModelDefaults()) -> String {
+        let c = (try? config(defaults)) ?? (preset ?? defaults.preset).config()
+        let resized = [width, heads, layers, mlp, vocab].contains { $0 != nil } ? " resized" : ""
+        return "\(architecture(defaults).rawValue) \((preset ?? defaults.preset).rawValue)\(resized) "
+            + "(width \(c.width), \(c.heads) heads, \(c.layers) layers), seed \(resolvedSeed)"
     }
 
     /// The model, and the mask when it is not the architecture's own.
-    var summary: String { modelSummary + (mask.map { ", mask \($0.rawValue)" } ?? "") }
+    func summary(_ defaults: ModelDefaults = ModelDefaults()) -> String {
+        modelSummary(defaults) + (mask.map { ", mask \($0.rawValue)" } ?? "")
+    }
 }
 
-/// What to feed the model: text, token ids, or a seeded random sequence.
+/// The numbers a prefix-LM or sliding-window mask needs: for a model's mask and for `attnlab mask`.
+struct MaskParameters: ParsableArguments {
+    @Option(parsing: .unconditional, help: "prefix-lm: how many leading tokens are seen bidirectionally.")
+    var prefix: Int?
+
+    @Option(parsing: .unconditional, help: "sliding-window: how many tokens, itself included, each token sees.")
+    var window: Int?
+
+    func validate() throws {
+        try Limits.check(prefix, "--prefix", Limits.prefix)
+        try Limits.check(window, "--window", Limits.window)
+    }
+}
+
+/// What to feed the model: text, token ids, or a seeded random sequence. Shared by every command
+/// that runs a model; each says what it uses when none is given.
 struct InputOptions: ParsableArguments {
-    @Option(help: "Input text: the encoder's (encoder-only, encoder-decoder) or the decoder's (decoder-only).")
+    @Option(help: "Input text: the encoder's (encoder-only, encoder-decoder) or the decoder's (decoder-only); for generate, the prompt.")
     var text: String?
 
     @Option(help: "The decoder's text, for encoder-decoder (teacher forcing: the whole target at once).")
@@ -80,8 +150,17 @@ struct InputOptions: ParsableArguments {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Token ids instead of --target.", valueName: "id"))
     var targetIds: [String] = []
 
-    @Option(help: "A seeded random input of N tokens instead of text (for benchmarks).")
+    @Option(parsing: .unconditional, help: "A seeded random input of N tokens for every stack, instead of text.")
     var tokens: Int?
+
+    /// What a command runs on when the user gives no input.
+    struct Defaults {
+        var text: String?
+        var target: String?
+        var tokens: Int?
+    }
+
+    var isEmpty: Bool { text == nil && target == nil && ids.isEmpty && targetIds.isEmpty && tokens == nil }
 
     func validate() throws {
         let sources = [text != nil, !ids.isEmpty, tokens != nil].filter { $0 }.count
@@ -90,11 +169,23 @@ struct InputOptions: ParsableArguments {
         if tokens != nil && (target != nil || !targetIds.isEmpty) {
             throw ValidationError("--tokens makes a random input for every stack; it takes no --target")
         }
-        if let tokens, tokens < 1 { throw ValidationError("--tokens must be at least 1") }
+        try Limits.check(tokens, "--tokens", Limits.tokens)
     }
 
-    /// The model's input and each stream's token labels.
-    func resolve(for model: TransformerModel, seed: UInt64) throws -> (input: ModelInput, labels: [Stack: [String]]) {
+    /// The model's input and each stream's token labels; `defaults` fill in what was not given.
+    func resolve(for model: TransformerModel, seed: UInt64, defaults: Defaults = Defaults()) throws -> (input: ModelInput, labels: [Stack: [String]]) {
+        var options = self
+        if text == nil && ids.isEmpty && tokens == nil {
+            options.text = defaults.text
+            options.tokens = defaults.text == nil ? defaults.tokens : nil
+        }
+        if model.architecture == .encoderDecoder && options.tokens == nil && target == nil && targetIds.isEmpty {
+            options.target = defaults.target
+        }
+        return try options.resolveGiven(for: model, seed: seed)
+    }
+
+    private func resolveGiven(for model: TransformerModel, seed: UInt64) throws -> (input: ModelInput, labels: [Stack: [String]]) {
         let architecture = model.architecture
         let tokenizer = BuiltinTokenizer.shared
         let hasTarget = target != nil || !targetIds.isEmpty
@@ -113,7 +204,7 @@ struct InputOptions: ParsableArguments {
                 streams[stack] = tokenizer.tokens(ids: (0..<tokens).map { _ in rng.nextInt(below: model.config.vocabularySize) })
             }
         } else if !ids.isEmpty {
-            streams[mainStack] = tokenizer.tokens(ids: try parseIDs(ids, flag: "--ids"))
+            streams[mainStack] = tokenizer.tokens(ids: try parseIDs(ids, flag: "--ids", limit: model.config.maxLength))
         } else if let text {
             guard !tokenizer.tokenize(text).isEmpty else { throw CLIError("--text is empty: give some words to run") }
             streams[mainStack] = tokenizer.encode(text, for: mainStack, of: architecture)
@@ -123,7 +214,7 @@ struct InputOptions: ParsableArguments {
 
         if architecture == .encoderDecoder && streams[.decoder] == nil {
             if !targetIds.isEmpty {
-                streams[.decoder] = tokenizer.tokens(ids: try parseIDs(targetIds, flag: "--target-ids"))
+                streams[.decoder] = tokenizer.tokens(ids: try parseIDs(targetIds, flag: "--target-ids", limit: model.config.maxLength))
             } else if let target {
                 streams[.decoder] = tokenizer.encode(target, for: .decoder, of: architecture)
             } else {
@@ -136,12 +227,62 @@ struct InputOptions: ParsableArguments {
     }
 }
 
-/// "5,17 42" → [5, 17, 42]
-func parseIDs(_ words: [String], flag: String) throws -> [Int] {
-    try words.flatMap { $0.split(separator: ",") }.map { word in
+/// Where results go: a picture (or a folder of them), one line of JSON, and permission to write a lot.
+struct OutputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Draw the result as PNG: a file, or for trace a folder (which may be left out: Output/trace-<arch>/).", valueName: "path"))
+    var png: String?
+
+    @Flag(help: "End with one line of JSON holding the results.")
+    var json = false
+
+    @Flag(help: "Write even when the output is estimated above 1 GiB.")
+    var force = false
+
+    /// The --png path, relative to the lesson's folder inside a lesson.
+    var pngPath: String? { png.map(RunContext.resolve) }
+
+    /// The largest output written without --force.
+    static let largestUnforced = 1 << 30
+
+    /// Refuses output estimated above 1 GiB unless --force.
+    func checkSize(_ bytes: Int, what: String) throws {
+        guard bytes <= Self.largestUnforced || force else {
+            throw CLIError("\(what) would write about \(bytes >> 20) MiB (more than 1 GiB); add --force to write it anyway")
+        }
+    }
+
+    /// Checks before any work that `--png` names a file that can be written.
+    func checkPictureFile() throws {
+        if let pngPath { try Paths.checkFile(pngPath, option: "--png") }
+    }
+}
+
+/// How often to time a piece of work. Shared by the commands that measure speed.
+struct TimingOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Timed runs of each kind (the median and the spread are reported).")
+    var runs = 5
+
+    @Option(parsing: .unconditional, help: "Untimed runs first.")
+    var warmup = 1
+
+    func validate() throws {
+        try Limits.check(runs, "--runs", Limits.runs)
+        try Limits.check(warmup, "--warmup", Limits.warmup)
+    }
+}
+
+/// "5,17 42" → [5, 17, 42], at most `limit` of them.
+func parseIDs(_ words: [String], flag: String, limit: Int) throws -> [Int] {
+    let ids = try words.flatMap { $0.split(separator: ",") }.map { word in
         guard let id = Int(word.trimmingCharacters(in: .whitespaces)) else {
             throw CLIError("\(flag): '\(word)' is not a token id (ids are whole numbers)")
         }
         return id
     }
+    guard !ids.isEmpty else { throw CLIError("\(flag): no ids given") }
+    guard ids.count <= limit else { throw CLIError("\(flag): \(ids.count) ids, more than this model's maximum of \(limit)") }
+    return ids
 }
+
+/// "1 token", "7 tokens".
+func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

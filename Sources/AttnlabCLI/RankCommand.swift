@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Experiments
 import Heatmap
+import Reports
 import TensorCore
 import Transformer
 
@@ -16,66 +18,62 @@ struct RankCommand: ParsableCommand {
             bidirectional pattern has no such guarantee.
             """)
 
-    @Option(help: "The model's size.")
-    var preset: Preset = .tiny
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
 
-    @Option(help: "Seed of the weights. Default 0.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Which layer's pattern.") var layer = 0
+    @Option(parsing: .unconditional, help: "Which head's pattern.") var head = 0
 
-    @Option(help: "The text.")
-    var text = "the cat sat on the mat and the dog sat on the rug near the door"
+    static let defaults = InputOptions.Defaults(text: "the cat sat on the mat and the dog sat on the rug near the door")
+    static let modelDefaults = ModelDefaults(architecture: .encoderOnly)
 
-    @Option(help: "Which layer's pattern.") var layer = 0
-    @Option(help: "Which head's pattern.") var head = 0
-
-    @Option(help: ArgumentHelp("Also plot both sets of singular values.", valueName: "file")) var png: String?
+    func validate() throws {
+        try Limits.check(layer, "--layer", Limits.layerIndex)
+        try Limits.check(head, "--head", Limits.headIndex)
+        if model.mask != nil { throw ValidationError("rank runs the pattern under both masks itself; leave out --mask") }
+    }
 
     func run() throws {
-        let seed = self.seed ?? RunContext.seed ?? 0
-        var model = try TransformerModel.random(.encoderOnly, preset.config(), seed: seed)
-        guard (0..<model.config.layers).contains(layer), (0..<model.config.heads).contains(head) else {
-            throw CLIError("--layer must be 0...\(model.config.layers - 1) and --head 0...\(model.config.heads - 1) for \(preset.rawValue)")
+        let built = try model.makeModel(Self.modelDefaults)
+        guard layer < built.config.layers, head < built.config.heads else {
+            throw CLIError("--layer must be 0...\(built.config.layers - 1) and --head 0...\(built.config.heads - 1) for this model")
         }
-        let tokens = BuiltinTokenizer.shared.encode(text, for: .encoder, of: .encoderOnly)
-        guard tokens.count > 2 else { throw CLIError("--text is empty: give some words") }
-        let input = ModelInput(encoder: tokens.map(\.id))
-        try model.validate(input)
+        try output.checkPictureFile()
+        let (modelInput, labels) = try input.resolve(for: built, seed: model.resolvedSeed, defaults: Self.defaults)
+        let stack: Stack = built.architecture == .decoderOnly ? .decoder : .encoder
+        let words = labels[stack] ?? []
+        let comparison = try RankComparison(built, input: modelInput, stack: stack, layer: layer, head: head)
 
-        func pattern() throws -> Tensor {
-            let tracer = Tracer()
-            _ = try model.forward(input, pass: Pass(hooks: .recording(tracer, pattern: "encoder.\(layer).self_attn.pattern")))
-            guard let recording = tracer.recordings.first else { throw CLIError("no pattern was recorded") }
-            return recording.tensor.slice(head)
-        }
-        let bidirectionalPattern = try pattern()
-        model.selfAttentionRules[.encoder] = causal()
-        let causalPattern = try pattern()
-
-        Console.say("\(preset.rawValue), seed \(seed), layer \(layer) head \(head), \(tokens.count) tokens: \(tokens.map(\.text).joined(separator: " "))")
-        var series: [LinePlot.Series] = []
-        for (name, p) in [("causal", causalPattern), ("bidirectional", bidirectionalPattern)] {
-            let values = try LinearAlgebra.singularValues(p)
-            let (sign, log10Det) = LinearAlgebra.determinant(p)
-            let tolerance = (values.first ?? 0) * Float(values.count) * Float.ulpOfOne
-            let rank = values.filter { $0 > tolerance }.count
+        Console.say("\(model.modelSummary(Self.modelDefaults)), \(stack.rawValue) layer \(layer) head \(head), \(words.count) tokens: \(words.joined(separator: " "))")
+        for (name, analysis) in [("causal", comparison.causal), ("bidirectional", comparison.bidirectional)] {
+            let values = analysis.singularValues
             Console.say("")
-            Console.say("\(name) pattern (\(p.shape[0]) × \(p.shape[1])):")
+            Console.say("\(name) pattern (\(analysis.size) × \(analysis.size)):")
             Console.say("  singular values, largest to smallest: " + values.map { String(format: "%.3g", $0) }.joined(separator: " "))
-            Console.say("  numerical rank: \(rank) of \(values.count); largest / smallest singular value: "
-                        + (values.last.map { $0 > 0 ? String(format: "%.3g", (values.first ?? 0) / $0) : "infinite" } ?? "—"))
-            Console.say("  determinant: " + (sign == 0 ? "0" : "\(sign < 0 ? "-" : "")10^\(String(format: "%.2f", log10Det))"))
-            if name == "causal" {
-                let diagonal = (0..<p.shape[0]).map { Double(p[$0, $0]) }
-                Console.say("  its diagonal runs from \(String(format: "%.3g", diagonal.min() ?? 0)) to \(String(format: "%.3g", diagonal.max() ?? 0)); "
-                            + "product of the diagonal: 10^\(String(format: "%.2f", diagonal.map(log10).reduce(0, +)))"
-                            + " — the determinant of a triangular matrix, and never 0")
+            Console.say("  float32 noise floor (largest × n × ε = \(String(format: "%.3g", values.first ?? 0)) × \(analysis.size) × \(String(format: "%.3g", Float.ulpOfOne))): "
+                        + String(format: "%.3g", analysis.noiseFloor) + "; values below it are rounding, not structure")
+            Console.say("  numerical rank (singular values above the floor): \(analysis.numericalRank) of \(analysis.size)")
+            Console.say("  determinant: " + (analysis.determinantSign == 0 ? "0"
+                        : "\(analysis.determinantSign < 0 ? "-" : "")10^\(String(format: "%.2f", analysis.log10Determinant))"))
+            if analysis.isLowerTriangular {
+                Console.say("  lower-triangular; its diagonal runs from \(String(format: "%.3g", analysis.diagonalRange.lowerBound)) to "
+                            + "\(String(format: "%.3g", analysis.diagonalRange.upperBound)); product of the diagonal: "
+                            + "10^\(String(format: "%.2f", analysis.log10DiagonalProduct)) — the determinant of a triangular matrix, and never 0: exact full rank")
             }
-            series.append(.init(name: name, y: values.map(Double.init)))
         }
-        if let png = png.map(RunContext.resolve) {
-            let plot = LinePlot(title: "Singular values: causal vs bidirectional",
-                                subtitle: "\(preset.rawValue), seed \(seed), encoder layer \(layer) head \(head), the same weights and text",
-                                xLabel: "index (largest first)", yLabel: "singular value", series: series, logY: true)
-            try writePicture(plot.render(), to: png)
+        if let png = output.pngPath {
+            let subtitle = "\(model.modelSummary(Self.modelDefaults)), \(stack.rawValue) layer \(layer) head \(head), the same weights and text"
+            try writePicture(LinePlot.singularValues(comparison, subtitle: subtitle).render(), to: png)
+        }
+        if output.json {
+            var object: [String: Any] = ["layer": layer, "head": head]
+            for (name, analysis) in [("causal", comparison.causal), ("bidirectional", comparison.bidirectional)] {
+                object[name] = ["singular_values": analysis.singularValues.map(Double.init), "noise_floor": Double(analysis.noiseFloor),
+                                "numerical_rank": analysis.numericalRank, "determinant_sign": analysis.determinantSign,
+                                "log10_determinant": analysis.log10Determinant.isFinite ? analysis.log10Determinant : -1e308]
+            }
+            try JSONLine.say(object)
         }
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Experiments
+import Reports
 import TensorCore
 import Transformer
 
@@ -19,15 +21,13 @@ struct TraceCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
 
-    @Option(help: "Which hook points to record (globs, comma-separated).")
+    @Option(help: "Which hook points to record (globs, comma-separated; 'attnlab hooks' lists them).")
     var hooks = "*.pattern"
 
     @Option(help: ArgumentHelp("Write one <hook name>.npy per recorded activation, and tokens.json, into this folder.", valueName: "dir"))
     var npy: String?
-
-    @Option(help: ArgumentHelp("Draw every recorded pattern as PNG: per layer (heads side by side), per head, and a layers × heads grid. The folder may be left out: Output/trace-<arch>/.", valueName: "dir"))
-    var png: String?
 
     @Flag(help: "With --png, also draw the raw scores before the mask, on a diverging scale.")
     var scores = false
@@ -41,103 +41,77 @@ struct TraceCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if scores && png == nil { throw ValidationError("--scores draws pictures: add --png") }
+        if scores && output.png == nil { throw ValidationError("--scores draws pictures: add --png") }
         let words = draw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if let bad = words.first(where: { AttentionPictures.Kind(rawValue: $0) == nil }) {
             throw ValidationError("--draw takes layers, heads and grid, comma-separated; '\(bad)' is none of them")
         }
         if words.isEmpty { throw ValidationError("--draw needs at least one of layers, heads and grid") }
-        if draw != "layers,heads,grid" && png == nil { throw ValidationError("--draw chooses pictures: add --png") }
+        if draw != "layers,heads,grid" && output.png == nil { throw ValidationError("--draw chooses pictures: add --png") }
+        if let npy, npy.isEmpty { throw ValidationError("--npy needs a folder name; the path is empty") }
     }
 
     /// The --png folder, with the default filled in.
     private var pngFolder: String? {
-        png.map { $0.isEmpty ? RunContext.defaultFolder("trace-\(model.arch.rawValue)") : RunContext.resolve($0) }
+        output.png.map { $0.isEmpty ? RunContext.defaultFolder("trace-\(model.architecture(ModelDefaults()).rawValue)") : RunContext.resolve($0) }
     }
 
     private var npyFolder: String? { npy.map(RunContext.resolve) }
 
     mutating func run() throws {
-        let model = try self.model.makeModel()
-        let (modelInput, labels) = try input.resolve(for: model, seed: self.model.resolvedSeed)
-        for folder in [npyFolder, pngFolder].compactMap({ $0 }) { try Files.checkFolder(folder) }
+        let built = try model.makeModel()
+        let (modelInput, labels) = try input.resolve(for: built, seed: model.resolvedSeed)
+        try model.checkPrefix(against: modelInput, of: built)
+        if let npyFolder { try Paths.checkFolder(npyFolder, option: "--npy") }
+        if let pngFolder { try Paths.checkFolder(pngFolder, option: "--png") }
 
-        // One tracer records what was asked for and, for pictures, the masks (to hatch blocked
-        // cells) and with --scores the raw scores; `asked` is what is listed and exported.
-        let extra = pngFolder == nil ? "" : scores ? ",*.mask,*.scores" : ",*.mask"
-        let tracer = Tracer(labels: labels)
-        let pass = Pass(hooks: .recording(tracer, pattern: hooks + extra))
-        _ = try model.forward(modelInput, pass: pass)
-        let wanted = NamePattern(hooks)
-        let asked = tracer.recordings.filter { wanted.matches($0.name) }
-
-        Console.say(self.model.summary)
-        for stack in model.architecture.stacks {
+        Console.progress("tracing \(model.modelSummary())…")
+        let trace = try Trace(built, input: modelInput, labels: labels, hooks: hooks,
+                              alsoRecord: pngFolder == nil ? "" : scores ? "*.mask,*.scores" : "*.mask")
+        Console.progress("")
+        Console.say(model.summary())
+        for stack in built.architecture.stacks {
             let words = labels[stack] ?? []
             Console.say("\(stack.rawValue) tokens (\(words.count)): \(words.joined(separator: " "))")
         }
-        if pass.fullyBlockedRows > 0 {
-            Console.note("note: \(pass.fullyBlockedRows) query rows had every key blocked; their pattern rows are all 0")
+        if trace.fullyBlockedRows > 0 {
+            Console.note("note: \(trace.fullyBlockedRows) query rows had every key blocked; their pattern rows are all 0")
         }
-        guard !asked.isEmpty else {
-            throw CLIError("no hook point matches --hooks '\(hooks)'; try '*.pattern' or see 'attnlab trace --help' for names")
+        guard !trace.asked.isEmpty else {
+            throw CLIError("no hook point matches --hooks '\(hooks)'; try '*.pattern' or see 'attnlab hooks' for names")
         }
-        Console.say("recorded \(asked.count) activations matching '\(hooks)':")
-        for recording in asked {
+        Console.say("recorded \(trace.asked.count) activations matching '\(hooks)':")
+        for recording in trace.asked {
             Console.say("  \(recording.name)  \(recording.tensor.shape)")
         }
-        if let npyFolder {
-            let folder = try Files.prepareFolder(npyFolder)
-            try writeNpy(asked, input: modelInput, labels: labels, architecture: model.architecture, into: folder)
-            Console.say("wrote \(asked.count) .npy files and tokens.json to \(npyFolder)")
+
+        let export = NpyExport(model: ["architecture": built.architecture.rawValue, "preset": (model.preset ?? .tiny).rawValue,
+                                       "seed": model.resolvedSeed],
+                               recordings: trace.asked, input: modelInput, labels: labels)
+        let pictures = pngFolder == nil ? [] : AttentionPictures(describing: model.modelSummary(), of: built)
+            .pictures(trace.drawable(scores: scores), masks: trace.all, scores: scores, kinds: kinds)
+        if pngFolder != nil && pictures.isEmpty {
+            throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
         }
-        if let pngFolder {
-            // Patterns asked for, and (with --scores) the raw scores of the same attention sites.
-            let patterns = asked.filter { $0.name.hasSuffix(".pattern") }
-            let sites = Set(patterns.map { $0.name.dropLast(".pattern".count) })
-            let drawn = patterns + (scores ? tracer.recordings.filter {
-                $0.name.hasSuffix(".scores") && sites.contains($0.name.dropLast(".scores".count))
-            } : [])
-            let pictures = AttentionPictures(model: self.model.modelSummary, maskNames: maskNames(model))
-                .pictures(drawn, masks: tracer.recordings, scores: scores, kinds: kinds)
-            guard !pictures.isEmpty else {
-                throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
+        try output.checkSize((npyFolder == nil ? 0 : export.estimatedBytes) + AttentionPictures.estimatedBytes(pictures),
+                             what: "this trace")
+
+        let written = try OutputSet.writing { files -> (npy: [String], png: [String]) in
+            var npyPaths: [String] = [], pngPaths: [String] = []
+            if let npyFolder {
+                Console.progress("writing \(trace.asked.count) .npy files…")
+                npyPaths = try export.write(into: npyFolder, output: files)
             }
-            _ = try Files.prepareFolder(pngFolder)
-            for path in try AttentionPictures.write(pictures, into: pngFolder) { Console.say("wrote \(path)") }
+            if let pngFolder {
+                Console.progress("drawing \(pictures.count) pictures…")
+                pngPaths = try AttentionPictures.write(pictures, into: pngFolder, output: files, skipped: { Console.note("note: \($0)") })
+            }
+            Console.progress("")
+            return (npyPaths, pngPaths)
+        }.result
+        if let npyFolder {
+            Console.say("wrote \(written.npy.count - 1) .npy files and tokens.json to \(npyFolder)")
         }
-    }
-
-    /// The name of the mask each attention site uses, for picture titles.
-    private func maskNames(_ model: TransformerModel) -> [String: String] {
-        var names: [String: String] = [:]
-        for stack in model.architecture.stacks {
-            names["\(stack.rawValue).self_attn"] = model.selfAttentionRules[stack]?.name ?? ""
-        }
-        names["decoder.cross_attn"] = "cross"
-        return names
-    }
-
-    private func writeNpy(_ recordings: [Recording], input: ModelInput, labels: [Stack: [String]],
-                          architecture: Architecture, into folder: URL) throws {
-        var files: [[String: Any]] = []
-        for recording in recordings {
-            let file = "\(recording.name).npy"
-            try Files.write(Npy.encode(recording.tensor), to: folder.appendingPathComponent(file))
-            var entry: [String: Any] = ["name": recording.name, "file": file, "shape": recording.tensor.shape,
-                                        "rows": recording.context.rows.rawValue]
-            if let columns = recording.context.columns { entry["columns"] = columns.rawValue }
-            files.append(entry)
-        }
-        var streams: [String: Any] = [:]
-        for (stack, words) in labels {
-            streams[stack.rawValue] = ["labels": words, "ids": input.tokens(stack) ?? []]
-        }
-        let document: [String: Any] = [
-            "architecture": architecture.rawValue, "preset": model.preset.rawValue, "seed": model.resolvedSeed,
-            "tokens": streams, "recordings": files,
-        ]
-        let json = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
-        try Files.write(json + Data("\n".utf8), to: folder.appendingPathComponent("tokens.json"))
+        for path in written.png { Console.say("wrote \(path)") }
     }
 }

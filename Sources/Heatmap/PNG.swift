@@ -20,9 +20,9 @@ public struct PNGError: Error, CustomStringConvertible {
 /// PNG files through libpng's simplified API, which reports errors by return value and a message
 /// (the classic API jumps with setjmp, which Swift cannot follow).
 public enum PNG {
-    /// Writes the canvas as an 8-bit palette PNG. The file appears whole or not at all: it is written
-    /// under a temporary name in the same folder and renamed into place.
-    public static func write(_ canvas: Canvas, to path: String) throws {
+    /// The canvas as an 8-bit palette PNG, in memory: a caller that writes a set of files decides
+    /// itself where and under which temporary names they go.
+    public static func encode(_ canvas: Canvas) throws -> Data {
         guard canvas.palette.colors.count <= 256 else { throw PNGError(description: "a PNG palette holds at most 256 colours") }
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
@@ -34,17 +34,33 @@ public enum PNG {
         image.colormap_entries = UInt32(canvas.palette.colors.count)
         let colormap = canvas.palette.colors.flatMap { [$0.r, $0.g, $0.b] }
 
-        let temporary = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+        // First ask for the size, then write into a buffer of that size.
+        var size = 0
+        var data = Data()
         let written = canvas.pixels.withUnsafeBufferPointer { pixels in
-            colormap.withUnsafeBufferPointer { map in
-                png_image_write_to_file(&image, temporary, 0, pixels.baseAddress, 0, map.baseAddress)
+            colormap.withUnsafeBufferPointer { map -> Int32 in
+                guard png_image_write_to_memory(&image, nil, &size, 0, pixels.baseAddress, 0, map.baseAddress) != 0 else { return 0 }
+                data = Data(count: size)
+                return data.withUnsafeMutableBytes { buffer in
+                    png_image_write_to_memory(&image, buffer.baseAddress, &size, 0, pixels.baseAddress, 0, map.baseAddress)
+                }
             }
         }
         guard written != 0 else {
             let reason = message(of: image)
             png_image_free(&image)
-            unlink(temporary)
-            throw PNGError(description: "cannot write \(path): \(reason)")
+            throw PNGError(description: "cannot encode a \(canvas.width) × \(canvas.height) picture: \(reason)")
+        }
+        return data.prefix(size)
+    }
+
+    /// Writes the canvas as a PNG file. The file appears whole or not at all: it is written under a
+    /// temporary name in the same folder and renamed into place.
+    public static func write(_ canvas: Canvas, to path: String) throws {
+        let data = try encode(canvas)
+        let temporary = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            throw PNGError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

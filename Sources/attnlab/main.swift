@@ -13,4 +13,5 @@ if getenv("OPENBLAS_CORETYPE") == nil, let coreType = BLASCore.betterCoreType() 
 }
 #endif
 
+Attnlab.removeTemporaryFilesOnInterrupt()
 exit(Attnlab.execute(Array(CommandLine.arguments.dropFirst())))

@@ -87,8 +87,8 @@ import TensorCore
         ["count", "--vocab", "9000000000000000000"],
         ["mask", "causal", "--len", "4", "--png"],
         ["trace", "--text", "hi", "--png", "--draw", ""],
-        ["generate", "--prompt", "the cat", "--mask", "prefix-lm", "--prefix", "20"],
-        ["generate", "--prompt", "the cat", "--mask", "bidirectional"],
+        ["generate", "--text", "the cat", "--mask", "prefix-lm", "--prefix", "20"],
+        ["generate", "--text", "the cat", "--mask", "bidirectional"],
         ["bench", "--preset", "nano", "--tokens", "100"],
     ]
 
@@ -106,7 +106,7 @@ import TensorCore
         try Data("x".utf8).write(to: blocker)
         let result = attnlab("trace", "--text", "hi", "--npy", blocker.appendingPathComponent("out").path)
         #expect(result.status != 0)
-        #expect(result.err == ["attnlab: cannot create folder \(blocker.path)/out: \(blocker.path) is a file, not a folder"])
+        #expect(result.err == ["attnlab: cannot create --npy \(blocker.path)/out: \(blocker.path) is a file, not a folder"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["file"])
     }
 

@@ -81,17 +81,17 @@ import Classroom
 
     @Test(arguments: ["decoder-only", "encoder-decoder"])
     func generateConfirmsCachedEqualsUncached(arch: String) {
-        let result = attnlab("generate", "--arch", arch, "--prompt", "the cat sat", "--steps", "6")
+        let result = attnlab("generate", "--arch", arch, "--text", "the cat sat", "--steps", "6")
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.contains("generating again without the cache chose the same 6 tokens: yes"))
         #expect(result.out.filter { $0.hasPrefix("step ") }.count == 6)
     }
 
-    /// The row shown at each step is the new token's: at the first step, the last prompt token's
-    /// row over the whole prompt — not `<bos>`'s, which can only see itself.
-    @Test func generateShowsTheNewTokensAttentionRow() throws {
-        let result = attnlab("generate", "--arch", "decoder-only", "--prompt", "the cat sat", "--steps", "2")
-        let rows = result.out.filter { $0.contains("self-attention of the new token") }
+    /// The row shown at each step is that of the position that predicted the token: at the first
+    /// step, the last prompt token's row over the whole prompt — not `<bos>`'s, which can only see itself.
+    @Test func generateShowsThePredictingPositionsAttentionRow() throws {
+        let result = attnlab("generate", "--arch", "decoder-only", "--text", "the cat sat", "--steps", "2")
+        let rows = result.out.filter { $0.contains("which predicted this token") }
         #expect(rows.count == 2)
         let weights = rows.map { row in
             row.split(separator: ":").last.map { $0.split(separator: "|").compactMap { Double($0.split(separator: " ").last ?? "") } } ?? []

@@ -6,27 +6,42 @@ import Transformer
 
 /// Turns recorded attention (patterns, raw scores, masks) into pictures: the bridge between the
 /// model's recordings and Heatmap's labelled matrices.
-struct AttentionPictures {
+public struct AttentionPictures: Sendable {
     /// What a picture's title says about the run, e.g. "decoder-only tiny, seed 0".
-    let model: String
+    public let model: String
     /// The mask each attention site used, by "stack.kind" ("decoder.self_attn" → "causal").
-    let maskNames: [String: String]
+    public let maskNames: [String: String]
 
-    struct Picture {
-        let file: String
-        let figure: MatrixFigure
+    public init(model: String, maskNames: [String: String]) {
+        self.model = model
+        self.maskNames = maskNames
     }
 
-    static let axes = "rows: queries (the token that attends); columns: keys (the token attended to)"
+    /// Titles name the rule each of `model`'s attention sites uses.
+    public init(describing model: String, of transformer: TransformerModel) {
+        var names: [String: String] = [:]
+        for stack in transformer.architecture.stacks {
+            names["\(stack.rawValue).self_attn"] = transformer.selfAttentionRules[stack]?.name ?? ""
+        }
+        names["decoder.cross_attn"] = "cross"
+        self.init(model: model, maskNames: names)
+    }
+
+    public struct Picture: Sendable {
+        public let file: String
+        public let figure: MatrixFigure
+    }
+
+    public static let axes = "rows: queries (the token that attends); columns: keys (the token attended to)"
 
     /// Which pictures to draw: a layer's heads side by side, each head alone, the layers × heads grid.
-    enum Kind: String, CaseIterable { case layers, heads, grid }
+    public enum Kind: String, CaseIterable, Sendable { case layers, heads, grid }
 
     /// For every recorded pattern (and, with `scores`, every raw score): one picture per layer with
     /// its heads side by side, one per head, and per stack and kind a layers × heads grid.
     /// `masks` may hold any recordings: those named `….mask` give the blocked cells.
-    func pictures(_ recordings: [Recording], masks: [Recording], scores: Bool,
-                  kinds: Set<Kind> = Set(Kind.allCases)) -> [Picture] {
+    public func pictures(_ recordings: [Recording], masks: [Recording], scores: Bool,
+                         kinds: Set<Kind> = Set(Kind.allCases)) -> [Picture] {
         var maskByName: [String: Recording] = [:]
         for recording in masks where recording.name.hasSuffix(".mask") { maskByName[recording.name] = recording }
         var pictures: [Picture] = []
@@ -70,26 +85,27 @@ struct AttentionPictures {
         return pictures
     }
 
-    /// Renders and writes every picture into `folder`, using every core; returns the paths written,
-    /// in the order given. Nothing is left half-written: each file appears whole or not at all.
-    /// A picture too large to draw (a grid of many long patterns) is left out with a note; any other
-    /// failure stops the command.
-    static func write(_ pictures: [Picture], into folder: String) throws -> [String] {
+    /// Renders every picture and writes it into `folder` as part of `output`, using every core;
+    /// returns the paths, in the order given. A picture too large to draw (a grid of many long
+    /// patterns) is left out with a note in `skipped`; any other failure is thrown, and the caller's
+    /// set is then discarded whole.
+    public static func write(_ pictures: [Picture], into folder: String, output: OutputSet,
+                             skipped: (String) -> Void = { _ in }) throws -> [String] {
         let paths = pictures.map { (folder as NSString).appendingPathComponent($0.file) }
-        let failures = FailureList(), skipped = FailureList()
+        let failures = FailureList(), left = FailureList()
         DispatchQueue.concurrentPerform(iterations: pictures.count) { i in
             do {
-                try PNG.write(Heatmap.render(pictures[i].figure), to: paths[i])
+                try output.write(PNG.encode(Heatmap.render(pictures[i].figure)), to: paths[i])
             } catch let error as HeatmapError {
-                if case .tooLarge = error { skipped.add(i, "left out \(pictures[i].file): \(error)") } else { failures.add(i, "\(error)") }
+                if case .tooLarge = error { left.add(i, "left out \(pictures[i].file): \(error)") } else { failures.add(i, "\(error)") }
             } catch {
                 failures.add(i, "\(error)")
             }
         }
-        if let first = failures.first { throw CLIError(first) }
-        for (_, note) in skipped.all { Console.note("note: \(note)") }
-        let left = Set(skipped.all.map(\.0))
-        return paths.indices.filter { !left.contains($0) }.map { paths[$0] }
+        if let first = failures.first { throw OutputError(first) }
+        for (_, note) in left.all { skipped(note) }
+        let leftOut = Set(left.all.map(\.0))
+        return paths.indices.filter { !leftOut.contains($0) }.map { paths[$0] }
     }
 
     private func headMatrices(_ recording: Recording, mask: Recording?, point: String) -> [LabelledMatrix] {
@@ -138,4 +154,16 @@ private final class FailureList: @unchecked Sendable {
     func add(_ index: Int, _ message: String) { lock.lock(); items.append((index, message)); lock.unlock() }
     var all: [(Int, String)] { lock.lock(); defer { lock.unlock() }; return items.sorted { $0.0 < $1.0 } }
     var first: String? { all.first?.1 }
+}
+
+extension AttentionPictures {
+    /// A generous estimate of the PNG bytes `pictures` will take, for refusing huge outputs before
+    /// drawing: about a byte per matrix cell (a palette PNG of a heatmap compresses well below a
+    /// byte a pixel), at least 64 KiB and at most 8 MiB a picture (no side exceeds 8192 px).
+    public static func estimatedBytes(_ pictures: [Picture]) -> Int {
+        pictures.reduce(0) { total, picture in
+            let cells = picture.figure.panels.joined().reduce(0) { $0 + $1.rows * $1.columns }
+            return total + min(max(cells, 64 << 10), 8 << 20)
+        }
+    }
 }
