@@ -28,11 +28,14 @@ public enum SafeTensors {
             let headerEnd = try locateHeader(bytes)
             let header = try SafeTensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
             let dataSection = UnsafeRawBufferPointer(rebasing: bytes[headerEnd...])
-            var tensors: [String: Tensor] = [:]
-            for entry in header.entries {
-                tensors[entry.name] = try tensor(entry, in: dataSection)
-            }
+            // Every check passes before any tensor is converted.
+            let encodings = try header.entries.map { try check($0, dataSize: dataSection.count) }
             try checkNoOverlap(header.entries)
+            var tensors: [String: Tensor] = [:]
+            for (entry, encoding) in zip(header.entries, encodings) {
+                let raw = UnsafeRawBufferPointer(rebasing: dataSection[entry.start..<entry.end])
+                tensors[entry.name] = Tensor(shape: entry.shape, scalars: encoding.floats(raw))
+            }
             return (tensors, header.metadata)
         }
     }
@@ -51,16 +54,17 @@ public enum SafeTensors {
         return 8 + Int(length)   // fits: length ≤ available
     }
 
-    /// One entry's tensor, after checking its byte range, shape and size against each other.
-    private static func tensor(_ entry: SafeTensorsHeader.Entry, in dataSection: UnsafeRawBufferPointer) throws -> Tensor {
+    /// Checks one entry's byte range, dtype, shape and size against each other; returns how its
+    /// scalars are encoded.
+    private static func check(_ entry: SafeTensorsHeader.Entry, dataSize: Int) throws -> ScalarEncoding {
         let label = "safetensors entry '\(printable(entry.name))'"
         let (start, end) = (entry.start, entry.end)
         guard start <= end else {
             throw FormatError(description: "\(label): data_offsets [\(start), \(end)] run backwards")
         }
-        guard start >= 0, end <= dataSection.count else {
+        guard start >= 0, end <= dataSize else {
             throw FormatError(description:
-                "\(label): data_offsets [\(start), \(end)] lie outside the \(dataSection.count)-byte data section")
+                "\(label): data_offsets [\(start), \(end)] lie outside the \(dataSize)-byte data section")
         }
         let encoding: ScalarEncoding
         switch entry.dtype {
@@ -80,7 +84,7 @@ public enum SafeTensors {
             throw FormatError(description: "\(label): shape \(describe(shape: entry.shape)) of \(entry.dtype) needs "
                 + "\(byteCount) bytes, but data_offsets [\(start), \(end)] hold \(end - start)")
         case .fits:
-            return Tensor(shape: entry.shape, scalars: encoding.floats(UnsafeRawBufferPointer(rebasing: dataSection[start..<end])))
+            return encoding
         }
     }
 

@@ -50,8 +50,8 @@ struct SafeTensorsHeader {
                         throw failure("safetensors entry '\(printable(key.stringValue))': data_offsets has "
                                       + "\(fields.data_offsets.count) numbers, not 2")
                     }
-                    entries.append(Entry(name: key.stringValue, dtype: fields.dtype, shape: fields.shape,
-                                         start: fields.data_offsets[0], end: fields.data_offsets[1]))
+                    entries.append(Entry(name: key.stringValue, dtype: fields.dtype, shape: fields.shape.map(\.value),
+                                         start: fields.data_offsets[0].value, end: fields.data_offsets[1].value))
                 }
             }
         }
@@ -59,8 +59,25 @@ struct SafeTensorsHeader {
 
     private struct Fields: Decodable {
         let dtype: String
-        let shape: [Int]
-        let data_offsets: [Int]
+        let shape: [Integer]
+        let data_offsets: [Integer]
+    }
+
+    /// An integer field. Linux's JSONDecoder calls 2.5 or 1e30 "not valid JSON" when asked for an
+    /// Int, without saying where; reading it again as a Double names the number and its place.
+    private struct Integer: Decodable {
+        let value: Int
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int.self) {
+                self.value = value
+            } else if let number = try? container.decode(Double.self) {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(number) is not an integer that fits in Int")
+            } else {
+                value = try container.decode(Int.self)   // not a number: rethrow the decoder's own type error
+            }
+        }
     }
 
     /// Any string is a key: tensor names are free-form.
