@@ -64,20 +64,14 @@ public enum BLASCore {
     public static var name: String { String(cString: openblas_get_corename()) }
 
     /// A faster core type this CPU supports, when OpenBLAS fell back to a generic one; else nil.
-    public static func betterCoreType(cpuFlags: Set<String> = cpuFlags()) -> String? {
+    /// The caller supplies the CPU's feature flags (on Linux, the `flags` line of /proc/cpuinfo):
+    /// reading system files is the executable's business, not the tensor library's.
+    public static func betterCoreType(cpuFlags: Set<String>) -> String? {
         let generic: Set<String> = ["prescott", "core2", "nehalem", "katmai", "northwood", "banias"]
         guard generic.contains(name.lowercased()) else { return nil }
         if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) { return "SkylakeX" }
         if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
         return nil
-    }
-
-    /// The CPU's feature flags, from /proc/cpuinfo (empty elsewhere).
-    public static func cpuFlags() -> Set<String> {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 }
 

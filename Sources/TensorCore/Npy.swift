@@ -22,37 +22,64 @@ public enum Npy {
         public let description: String
     }
 
-    /// Reads what `encode` (or numpy, for '<f4' and '<f8' C-order arrays) writes.
+    /// Reads what `encode` (or numpy, for '<f4' and '<f8' C-order arrays) writes: format versions
+    /// 1.0, 2.0 and 3.0. Any other input throws a `FormatError` saying what is wrong; none traps.
     public static func decode(_ data: Data) throws -> Tensor {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
-            throw FormatError(description: "not a .npy file")
+        try data.withUnsafeBytes { try decode(bytes: $0) }
+    }
+
+    static func decode(bytes: UnsafeRawBufferPointer) throws -> Tensor {
+        let (headerRange, major) = try locateHeader(bytes)
+        let header = try NpyHeader(UnsafeRawBufferPointer(rebasing: bytes[headerRange]), utf8: major == 3)
+        guard !header.fortranOrder else {
+            throw FormatError(description: ".npy array is stored in Fortran order; attnlab reads C order only")
         }
-        let major = bytes[6]
-        let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
-            : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        let headerStart = major == 1 ? 10 : 12
-        guard bytes.count >= headerStart + headerLength,
-              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .ascii) else {
-            throw FormatError(description: ".npy header is cut short")
+        let encoding: ScalarEncoding
+        switch header.descr {
+        case "<f4": encoding = .f32
+        case "<f8": encoding = .f64
+        default:
+            throw FormatError(description: ".npy dtype '\(printable(header.descr))' is not supported; attnlab reads '<f4' and '<f8'")
         }
-        guard !header.contains("'fortran_order': True") else { throw FormatError(description: "Fortran order is not supported") }
-        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
-            throw FormatError(description: ".npy header has no shape")
+        let shapeText = "(" + header.shape.map(String.init).joined(separator: ", ") + ")"
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[headerRange.upperBound...])
+        switch ShapeSize(shape: header.shape, scalarSize: encoding.byteCount) {
+        case .negative(let dimension):
+            throw FormatError(description: ".npy shape \(shapeText) has a negative dimension, \(dimension)")
+        case .overflows:
+            throw FormatError(description: ".npy shape \(shapeText) overflows Int when its dimensions are multiplied")
+        case .fits(_, let byteCount) where byteCount != payload.count:
+            throw FormatError(description:
+                ".npy shape \(shapeText) of '\(header.descr)' needs \(byteCount) data bytes, the file has \(payload.count)")
+        case .fits:
+            return Tensor(shape: header.shape, scalars: encoding.floats(payload))
         }
-        let shape = header[open.upperBound..<close].split(separator: ",")
-            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let payload = Array(bytes[(headerStart + headerLength)...])
-        let count = shape.reduce(1, *)
-        if header.contains("'<f4'") {
-            guard payload.count == count * 4 else { throw FormatError(description: ".npy data size does not match its shape") }
-            let scalars = payload.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            return Tensor(shape: shape, scalars: scalars)
-        } else if header.contains("'<f8'") {
-            guard payload.count == count * 8 else { throw FormatError(description: ".npy data size does not match its shape") }
-            let doubles = payload.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
-            return Tensor(shape: shape, scalars: doubles.map(Float.init))
+    }
+
+    /// Where the header text lies, checked against the file's length, and the major version.
+    ///
+    /// Layout: magic "\x93NUMPY", major and minor version bytes, the header length (2 bytes
+    /// little-endian in version 1.0, 4 bytes in 2.0 and 3.0), then the header text.
+    private static func locateHeader(_ bytes: UnsafeRawBufferPointer) throws -> (Range<Int>, major: UInt8) {
+        let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+        guard bytes.count >= 8, bytes.prefix(6).elementsEqual(magic) else {
+            throw FormatError(description: "not a .npy file: it does not start with \\x93NUMPY and a version")
         }
-        throw FormatError(description: "only float32 and float64 .npy files are supported")
+        let (major, minor) = (bytes[6], bytes[7])
+        guard [1, 2, 3].contains(major), minor == 0 else {
+            throw FormatError(description: ".npy version \(major).\(minor) is unknown; attnlab reads 1.0, 2.0 and 3.0")
+        }
+        let lengthSize = major == 1 ? 2 : 4
+        let headerStart = 8 + lengthSize
+        guard bytes.count >= headerStart else {
+            throw FormatError(description: ".npy file of \(bytes.count) bytes ends inside its header length")
+        }
+        // At most 4 bytes, so the length fits in Int and `headerStart + length` cannot overflow.
+        let length = (0..<lengthSize).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+        guard length <= bytes.count - headerStart else {
+            throw FormatError(description:
+                ".npy header length \(length) runs past the end of the file (\(bytes.count - headerStart) bytes follow it)")
+        }
+        return (headerStart..<(headerStart + length), major)
     }
 }

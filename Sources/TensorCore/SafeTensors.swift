@@ -10,58 +10,95 @@ public enum SafeTensors {
         public let description: String
     }
 
+    /// Reads a file through a memory map: a checkpoint's pages are touched once, as each tensor is
+    /// converted, instead of the whole file being copied into memory first. (The price of mapping:
+    /// a file truncated by another process while it is being read can stop this one with SIGBUS.)
     public static func read(_ url: URL) throws -> [String: Tensor] {
-        try decode(Data(contentsOf: url))
+        try decode(Data(contentsOf: url, options: .alwaysMapped))
     }
 
     public static func decode(_ data: Data) throws -> [String: Tensor] {
         try decodeWithMetadata(data).tensors
     }
 
-    /// The tensors and the free-form `__metadata__` strings of the header.
+    /// The tensors and the free-form `__metadata__` strings of the header. Any input that is not a
+    /// well-formed file throws a `FormatError` saying what is wrong; none traps.
     public static func decodeWithMetadata(_ data: Data) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 8 else { throw FormatError(description: "safetensors file is shorter than its header") }
-        let headerLength = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
-        guard headerLength > 0, 8 + headerLength <= bytes.count,
-              let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any] else {
-            throw FormatError(description: "safetensors header is not a JSON object")
+        try data.withUnsafeBytes { bytes in
+            let headerEnd = try locateHeader(bytes)
+            let header = try SafeTensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
+            let dataSection = UnsafeRawBufferPointer(rebasing: bytes[headerEnd...])
+            // Every check passes before any tensor is converted.
+            let encodings = try header.entries.map { try check($0, dataSize: dataSection.count) }
+            try checkNoOverlap(header.entries)
+            var tensors: [String: Tensor] = [:]
+            for (entry, encoding) in zip(header.entries, encodings) {
+                let raw = UnsafeRawBufferPointer(rebasing: dataSection[entry.start..<entry.end])
+                tensors[entry.name] = Tensor(shape: entry.shape, scalars: encoding.floats(raw))
+            }
+            return (tensors, header.metadata)
         }
-        let payload = bytes[(8 + headerLength)...]
-        var tensors: [String: Tensor] = [:]
-        for (name, value) in header where name != "__metadata__" {
-            guard let entry = value as? [String: Any],
-                  let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int],
-                  let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw FormatError(description: "safetensors entry '\(name)' is malformed")
-            }
-            let start = payload.startIndex + offsets[0], end = payload.startIndex + offsets[1]
-            guard start <= end, end <= payload.endIndex else {
-                throw FormatError(description: "safetensors entry '\(name)' points outside the file")
-            }
-            let raw = Array(payload[start..<end])
-            let count = shape.reduce(1, *)
-            let scalars: [Float]
-            switch dtype {
-            case "F32":
-                guard raw.count == count * 4 else { throw sizeError(name) }
-                scalars = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            case "F64":
-                guard raw.count == count * 8 else { throw sizeError(name) }
-                scalars = raw.withUnsafeBytes { $0.bindMemory(to: Double.self).map(Float.init) }
-            case "BF16":
-                guard raw.count == count * 2 else { throw sizeError(name) }
-                scalars = raw.withUnsafeBytes { $0.bindMemory(to: UInt16.self).map { Float(bitPattern: UInt32($0) << 16) } }
-            case "F16":
-                guard raw.count == count * 2 else { throw sizeError(name) }
-                scalars = raw.withUnsafeBytes { $0.bindMemory(to: UInt16.self).map { Float(Float16(bitPattern: $0)) } }
-            default:
-                throw FormatError(description: "safetensors entry '\(name)' has dtype \(dtype); attnlab reads F32, F64, F16 and BF16")
-            }
-            tensors[name] = Tensor(shape: shape, scalars: scalars)
+    }
+
+    /// The end of the JSON header: 8 plus the little-endian UInt64 length the file starts with,
+    /// compared as UInt64 before any Int arithmetic, so a length near UInt64.max cannot overflow.
+    private static func locateHeader(_ bytes: UnsafeRawBufferPointer) throws -> Int {
+        guard bytes.count >= 8 else {
+            throw FormatError(description: "safetensors file is \(bytes.count) bytes, shorter than its 8-byte header length")
         }
-        return (tensors, header["__metadata__"] as? [String: String] ?? [:])
+        let length = bytes.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let available = bytes.count - 8
+        guard length <= UInt64(available) else {
+            throw FormatError(description: "safetensors header length \(length) exceeds the \(available) bytes after it")
+        }
+        return 8 + Int(length)   // fits: length ≤ available
+    }
+
+    /// Checks one entry's byte range, dtype, shape and size against each other; returns how its
+    /// scalars are encoded.
+    private static func check(_ entry: SafeTensorsHeader.Entry, dataSize: Int) throws -> ScalarEncoding {
+        let label = "safetensors entry '\(printable(entry.name))'"
+        let (start, end) = (entry.start, entry.end)
+        guard start <= end else {
+            throw FormatError(description: "\(label): data_offsets [\(start), \(end)] run backwards")
+        }
+        guard start >= 0, end <= dataSize else {
+            throw FormatError(description:
+                "\(label): data_offsets [\(start), \(end)] lie outside the \(dataSize)-byte data section")
+        }
+        let encoding: ScalarEncoding
+        switch entry.dtype {
+        case "F32": encoding = .f32
+        case "F64": encoding = .f64
+        case "F16": encoding = .f16
+        case "BF16": encoding = .bf16
+        default:
+            throw FormatError(description: "\(label) has dtype \(printable(entry.dtype)); attnlab reads F32, F64, F16 and BF16")
+        }
+        switch ShapeSize(shape: entry.shape, scalarSize: encoding.byteCount) {
+        case .negative(let dimension):
+            throw FormatError(description: "\(label): shape \(describe(shape: entry.shape)) has a negative dimension, \(dimension)")
+        case .overflows:
+            throw FormatError(description: "\(label): shape \(describe(shape: entry.shape)) overflows Int when multiplied out")
+        case .fits(_, let byteCount) where byteCount != end - start:
+            throw FormatError(description: "\(label): shape \(describe(shape: entry.shape)) of \(entry.dtype) needs "
+                + "\(byteCount) bytes, but data_offsets [\(start), \(end)] hold \(end - start)")
+        case .fits:
+            return encoding
+        }
+    }
+
+    /// No byte may belong to two tensors. Bytes that belong to none (gaps between tensors, or after
+    /// the last) are accepted and ignored: they cannot make a tensor wrong, and tools have padded
+    /// data for alignment. (The reference Rust reader is stricter and wants full coverage.)
+    /// Runs after every entry's range has been checked to lie inside the data section.
+    private static func checkNoOverlap(_ entries: [SafeTensorsHeader.Entry]) throws {
+        // An empty range holds no bytes, so it overlaps nothing.
+        let ranges = entries.filter { $0.start < $0.end }.sorted { ($0.start, $0.end, $0.name) < ($1.start, $1.end, $1.name) }
+        for (previous, next) in zip(ranges, ranges.dropFirst()) where next.start < previous.end {
+            throw FormatError(description: "safetensors entries '\(printable(previous.name))' [\(previous.start), \(previous.end)] "
+                + "and '\(printable(next.name))' [\(next.start), \(next.end)] overlap")
+        }
     }
 
     /// Float32 safetensors with the names in sorted order, so the same tensors give the same bytes.
@@ -83,9 +120,5 @@ public enum SafeTensors {
         data.append(json)
         for name in names { tensors[name]!.scalars.withUnsafeBytes { data.append(contentsOf: $0) } }  // ok: own keys
         return data
-    }
-
-    private static func sizeError(_ name: String) -> FormatError {
-        FormatError(description: "safetensors entry '\(name)': data size does not match its shape")
     }
 }

@@ -35,6 +35,15 @@ import Testing
         }
         #expect(out == [4, 11, 10, 23])
     }
+
+    @Test func betterCoreTypeDecidesFromTheFlagsItIsGiven() {
+        // No flags: nothing better can be proven, whatever kernels OpenBLAS chose.
+        #expect(BLASCore.betterCoreType(cpuFlags: []) == nil)
+        let avx512: Set<String> = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma"]
+        let generic = ["prescott", "core2", "nehalem", "katmai", "northwood", "banias"].contains(BLASCore.name.lowercased())
+        #expect(BLASCore.betterCoreType(cpuFlags: avx512) == (generic ? "SkylakeX" : nil))
+        #expect(BLASCore.betterCoreType(cpuFlags: ["avx2", "fma"]) == (generic ? "Haswell" : nil))
+    }
 }
 
 @Suite struct RandomTests {

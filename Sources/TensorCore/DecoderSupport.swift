@@ -1,0 +1,88 @@
+/// What the .npy and safetensors decoders share: checking a shape read from a file before it
+/// becomes a `Tensor`, converting raw little-endian scalars to Float, and quoting text from the file
+/// in an error message.
+
+/// The size of a shape read from a file, or why it cannot be a tensor's.
+enum ShapeSize: Equatable {
+    case fits(count: Int, byteCount: Int)
+    case negative(Int)
+    case overflows
+
+    /// Checked with `multipliedReportingOverflow`, so a hostile shape gives an error, never a trap.
+    ///
+    /// The product of the non-zero dimensions must fit in Int, even when a zero dimension makes the
+    /// tensor empty: then every partial product of the dimensions fits too, so `Tensor.init` and
+    /// code such as `Tensor.rows` that multiply some of the dimensions cannot overflow later.
+    init(shape: [Int], scalarSize: Int) {
+        var product = 1, empty = false
+        for dimension in shape {
+            guard dimension >= 0 else { self = .negative(dimension); return }
+            if dimension == 0 { empty = true; continue }
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { self = .overflows; return }
+            product = next
+        }
+        let (bytes, overflow) = product.multipliedReportingOverflow(by: scalarSize)
+        guard !overflow else { self = .overflows; return }
+        self = empty ? .fits(count: 0, byteCount: 0) : .fits(count: product, byteCount: bytes)
+    }
+}
+
+/// The scalar encodings the decoders read, all little-endian (like the hosts attnlab runs on).
+enum ScalarEncoding {
+    case f32, f64, f16, bf16
+
+    var byteCount: Int {
+        switch self {
+        case .f32: 4
+        case .f64: 8
+        case .f16, .bf16: 2
+        }
+    }
+
+    /// The scalars in `bytes`, whose count must be a multiple of `byteCount`.
+    ///
+    /// Reads at any alignment (a safetensors or .npy payload may start at any byte of a mapped
+    /// file): Float32 is copied as raw bytes, the others are loaded unaligned, one pass each.
+    func floats(_ bytes: UnsafeRawBufferPointer) -> [Float] {
+        let count = bytes.count / byteCount
+        guard count > 0, let source = bytes.baseAddress else { return [] }
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            guard let target = out.baseAddress else { return }   // capacity > 0, so never nil
+            switch self {
+            case .f32:
+                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: count * 4)
+            case .f64:
+                for i in 0..<count { target[i] = Float(source.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+            case .f16:
+                for i in 0..<count {
+                    target[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+                }
+            case .bf16:
+                // bfloat16 is the top half of a Float32.
+                for i in 0..<count {
+                    target[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) << 16)
+                }
+            }
+            initialized = count
+        }
+    }
+}
+
+/// Text from a file made safe for a one-line error message: control and non-ASCII characters
+/// escaped, and at most `limit` characters kept, so a hostile name cannot flood or split the line.
+func printable(_ text: some StringProtocol, limit: Int = 60) -> String {
+    var out = ""
+    var kept = 0
+    for scalar in text.unicodeScalars {
+        guard kept < limit else { return out + "…" }
+        out += (0x20..<0x7F).contains(scalar.value) ? String(scalar) : scalar.escaped(asASCII: true)
+        kept += 1
+    }
+    return out
+}
+
+/// A shape as it appears in messages: [2, 3].
+func describe(shape: [Int]) -> String {
+    "[" + shape.map(String.init).joined(separator: ", ") + "]"
+}

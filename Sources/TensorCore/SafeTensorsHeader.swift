@@ -1,0 +1,119 @@
+import Foundation
+
+/// The JSON header of a safetensors file, checked for shape (types and keys) but not yet against
+/// the data section: `{"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}, ...}`
+/// plus an optional `"__metadata__"` object of strings.
+struct SafeTensorsHeader {
+    struct Entry {
+        let name: String
+        let dtype: String
+        let shape: [Int]
+        let start: Int
+        let end: Int
+    }
+
+    /// Sorted by name, so a file with several problems always reports the same one.
+    let entries: [Entry]
+    let metadata: [String: String]
+
+    init(_ bytes: UnsafeRawBufferPointer) throws {
+        let text = [UInt8](bytes)
+        guard String(decoding: text, as: UTF8.self).utf8.elementsEqual(text) else {
+            throw failure("safetensors header is not valid UTF-8")
+        }
+        // The format requires it; it also keeps JSONDecoder from guessing UTF-16 or UTF-32.
+        guard text.first == UInt8(ascii: "{") else { throw failure("safetensors header does not start with '{'") }
+        let decoded: Decoded
+        do {
+            decoded = try JSONDecoder().decode(Decoded.self, from: Data(text))
+        } catch let error as DecodingError {
+            throw failure(Self.describe(error))
+        }
+        entries = decoded.entries.sorted { $0.name < $1.name }
+        metadata = decoded.metadata
+    }
+
+    /// The header as JSONDecoder reads it: its strict number handling rejects 2.5, true or 1e30
+    /// where an integer belongs, and it limits nesting depth, so no JSON can trap it.
+    private struct Decoded: Decodable {
+        var entries: [Entry] = []
+        var metadata: [String: String] = [:]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: NameKey.self)
+            for key in container.allKeys {
+                if key.stringValue == "__metadata__" {
+                    metadata = try container.decode([String: String].self, forKey: key)
+                } else {
+                    let fields = try container.decode(Fields.self, forKey: key)
+                    guard fields.data_offsets.count == 2 else {
+                        throw failure("safetensors entry '\(printable(key.stringValue))': data_offsets has "
+                                      + "\(fields.data_offsets.count) numbers, not 2")
+                    }
+                    entries.append(Entry(name: key.stringValue, dtype: fields.dtype, shape: fields.shape.map(\.value),
+                                         start: fields.data_offsets[0].value, end: fields.data_offsets[1].value))
+                }
+            }
+        }
+    }
+
+    private struct Fields: Decodable {
+        let dtype: String
+        let shape: [Integer]
+        let data_offsets: [Integer]
+    }
+
+    /// An integer field. Linux's JSONDecoder calls 2.5 or 1e30 "not valid JSON" when asked for an
+    /// Int, without saying where; reading it again as a Double names the number and its place.
+    private struct Integer: Decodable {
+        let value: Int
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int.self) {
+                self.value = value
+            } else if let number = try? container.decode(Double.self) {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(number) is not an integer that fits in Int")
+            } else {
+                value = try container.decode(Int.self)   // not a number: rethrow the decoder's own type error
+            }
+        }
+    }
+
+    /// Any string is a key: tensor names are free-form.
+    private struct NameKey: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// One line naming where in the header the problem is: "safetensors entry 'x': shape[1]: …".
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "safetensors \(place(context.codingPath)) has no '\(printable(key.stringValue))'"
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return "safetensors header is not a JSON object"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            let detail = context.underlyingError.map { ": " + printable(String(describing: $0), limit: 120) } ?? ""
+            return "safetensors header is not valid JSON" + detail
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "safetensors \(place(context.codingPath)): \(printable(context.debugDescription, limit: 120))"
+        @unknown default:
+            return "safetensors header is malformed: \(printable(String(describing: error), limit: 120))"
+        }
+    }
+
+    /// "entry 'x.weight'", "entry 'x.weight' shape[1]", or "__metadata__ 'key'".
+    private static func place(_ path: [any CodingKey]) -> String {
+        guard let first = path.first else { return "header" }
+        let name = first.stringValue == "__metadata__" ? "__metadata__" : "entry '\(printable(first.stringValue))'"
+        let rest = path.dropFirst().map { key in key.intValue.map { "[\($0)]" } ?? " \(printable(key.stringValue))" }
+        return name + rest.joined()
+    }
+}
+
+private func failure(_ description: String) -> SafeTensors.FormatError {
+    SafeTensors.FormatError(description: description)
+}
