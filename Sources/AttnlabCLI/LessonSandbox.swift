@@ -35,8 +35,7 @@ enum LessonSandbox {
         if lessonCommands.contains(command) {
             return "a lesson cannot run another lesson ('attnlab \(command)'): run it from the command line"
         }
-        if command == "help" || arguments.contains(where: { helpOptions.contains(optionName($0)) }) {
-            let word = command == "help" ? "help" : optionName(arguments.first { helpOptions.contains(optionName($0)) } ?? "")
+        if let word = command == "help" ? "help" : arguments.map(optionName).first(where: helpOptions.contains) {
             return "'attnlab \(arguments.joined(separator: " "))' only shows \(word == "--version" ? "the version" : "help"), "
                 + "and a lesson runs commands: leave out '\(word)' (students can ask for help from the command line)"
         }
