@@ -40,15 +40,16 @@ public struct Attnlab: ParsableCommand {
 
     /// What is wrong with one command line of a lesson, or nil when it parses: a lesson is
     /// checked when it is loaded, so a typo is reported with its file and line before class starts.
+    /// First what a lesson may not do at all (LessonSandbox), then names that attnlab does not
+    /// know, as written ("unknown command 'maks'"), then whatever the parser finds.
     static func problem(with arguments: [String]) -> String? {
-        guard let first = arguments.first, !["lesson", "lessons"].contains(first) else {
-            return "a lesson cannot run another lesson"
-        }
+        if let refused = LessonSandbox.problem(with: arguments) { return refused }
+        if let unknown = CommandNames.attnlab?.problem(with: arguments) { return unknown }
         do {
             _ = try parseAsRoot(fillingOptionalValues(arguments))
             return nil
         } catch {
-            if exitCode(for: error) == .success { return "'\(arguments.joined(separator: " "))' only asks for help" }
+            if exitCode(for: error) == .success { return "'\(arguments.joined(separator: " "))' only shows help; a lesson runs commands" }
             return message(for: error).split(separator: "\n").joined(separator: " ")
         }
     }

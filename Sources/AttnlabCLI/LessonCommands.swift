@@ -8,13 +8,28 @@ struct LessonSource: ParsableArguments {
     @Option(help: ArgumentHelp("Read lessons from this folder (default: ./Lessons, else the copy built into attnlab).", valueName: "dir"))
     var lessons: String?
 
+    /// The lessons, every command checked (Attnlab.problem); an empty folder is an error.
     func library() throws -> LessonLibrary {
+        let library: LessonLibrary
         do {
-            return LessonLibrary(folder: try LessonLibrary.locate(explicit: lessons), validate: Attnlab.problem(with:))
+            library = LessonLibrary(folder: try LessonLibrary.locate(explicit: lessons), validate: Attnlab.problem(with:))
         } catch let error as LessonError {
             throw CLIError(error.description)
         }
+        if library.isEmpty {
+            throw CLIError("no lessons in \(library.folder.path): add a Markdown file there, such as 01-first.md with a "
+                + "'# Title' line and a '## Step' heading (see Lessons/README.md)")
+        }
+        return library
     }
+}
+
+/// Reports lesson problems on standard error, one line each (`attnlab: file:line: what`), by
+/// noting all but the last and returning the last as the error that ends the command: the
+/// command's own error line is then simply the last problem, with nothing else around it.
+func lessonProblems(_ problems: [LessonError]) -> CLIError {
+    for problem in problems.dropLast() { Console.note("attnlab: \(problem)") }
+    return CLIError(problems.last?.description ?? "the lessons have problems")
 }
 
 /// `attnlab lessons`: what there is to learn.
@@ -22,7 +37,12 @@ struct LessonsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lessons",
         abstract: "List the lessons: id, title and number of steps.",
-        discussion: "A teacher adds a lesson by dropping a Markdown file into Lessons/ (see Lessons/README.md).")
+        discussion: """
+            A teacher adds a lesson by dropping a Markdown file into Lessons/ (see Lessons/README.md). \
+            Every lesson file is checked: good lessons are listed on standard output, and every problem \
+            of a broken one goes to standard error, one line each as file:line: what is wrong. The exit \
+            status is 0 when every lesson file is good, 1 when any has a problem or there are no lessons.
+            """)
 
     @OptionGroup var source: LessonSource
 
@@ -34,10 +54,10 @@ struct LessonsCommand: ParsableCommand {
             let number = lesson.number.map { String(format: "%2d", $0) } ?? "  "
             Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) steps)")
         }
-        Console.say("Run one with: attnlab lesson <id>   (for example: attnlab lesson \(library.lessons.first?.id ?? "masks"))")
-        if !library.problems.isEmpty {
-            throw CLIError(library.problems.map(\.description).joined(separator: "; "))
+        if let first = library.lessons.first {
+            Console.say("Run one with: attnlab lesson <id>   (for example: attnlab lesson \(first.id))")
         }
+        if !library.problems.isEmpty { throw lessonProblems(library.problems) }
     }
 }
 
@@ -50,6 +70,11 @@ struct LessonCommand: ParsableCommand {
             In a terminal it waits after each step: Enter = next, b = back, a number = jump to that step, \
             q = quit. With --all, or when input is not a terminal, it runs straight through. Pictures go \
             to Output/<lesson-id>/ unless --out says otherwise.
+
+            A lesson's commands may write only inside that folder, may not start other programs and \
+            may not ask for help; a lesson file with any problem is not run: each problem is printed \
+            on standard error as file:line: what is wrong, and the exit status is 1. If a command \
+            fails, the lesson stops there, also with status 1.
             """)
 
     @Argument(help: "The lesson's id or number (see 'attnlab lessons').")
@@ -68,7 +93,8 @@ struct LessonCommand: ParsableCommand {
 
     func run() throws {
         let library = try source.library()
-        if let problem = library.problem(for: id) { throw CLIError(problem.description) }
+        let problems = library.problems(for: id)
+        if !problems.isEmpty { throw lessonProblems(problems) }
         guard let lesson = library.lesson(id) else {
             let hint = library.nearest(to: id).map { "did you mean '\($0)'? " } ?? ""
             throw CLIError("no lesson '\(id)'; \(hint)known lessons: \(library.lessons.map(\.id).joined(separator: ", "))")
@@ -86,13 +112,24 @@ struct LessonCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data(prompt.utf8))
                 return Swift.readLine()
             },
-            run: { command in
-                RunContext.$outputFolder.withValue(folder) {
-                    RunContext.$seed.withValue(seed ?? RunContext.seed) { Attnlab.execute(command.arguments) == 0 }
-                }
-            })
+            run: { command in Self.runCommand(command, of: lesson, in: folder, seed: seed) })
         if case .failed(let line) = presenter.present() {
             throw CLIError("\(lesson.file.lastPathComponent):\(line): this command failed, so the lesson stopped here")
+        }
+    }
+
+    /// Runs one command of a lesson with the lesson's folder and seed; true on success. The
+    /// command is checked against the sandbox again first, in case the lesson did not come from
+    /// a file checked when it was loaded: a refused command is reported and not run.
+    static func runCommand(_ command: Lesson.Command, of lesson: Lesson, in folder: String, seed: UInt64?) -> Bool {
+        if let refused = LessonSandbox.problem(with: command.arguments) {
+            Console.note("attnlab: \(lesson.file.lastPathComponent):\(command.line): \(refused)")
+            return false
+        }
+        return RunContext.$outputFolder.withValue(folder) {
+            RunContext.$seed.withValue(seed ?? RunContext.seed) {
+                Attnlab.execute(LessonSandbox.normalizingOutputPaths(command.arguments)) == 0
+            }
         }
     }
 }

@@ -20,11 +20,15 @@ public struct LessonLibrary: Sendable {
         throw LessonError(file: "Lessons", line: nil, message: "no lessons found: there is no ./Lessons folder and no bundled copy; pass --lessons DIR")
     }
 
-    /// Lesson files that could not be used, each as `file:line: what is wrong`.
+    /// Every problem of every lesson file that could not be used, each as `file:line: what is
+    /// wrong`: all of a file's problems, file by file, in line order.
     public let problems: [LessonError]
 
-    /// Reads and checks every lesson file. A broken file does not stop the others: it is kept in
-    /// `problems`, so one teacher's typo cannot take every lesson away from a class.
+    /// Whether the folder holds no lesson file at all (README.md aside), good or broken.
+    public var isEmpty: Bool { lessons.isEmpty && problems.isEmpty }
+
+    /// Reads and checks every lesson file. A broken file does not stop the others: its problems
+    /// are kept in `problems`, so one teacher's typo cannot take every lesson away from a class.
     public init(folder: URL, validate: LessonParser.Validator? = nil) {
         self.folder = folder
         let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
@@ -33,29 +37,32 @@ public struct LessonLibrary: Sendable {
         var lessons: [Lesson] = [], problems: [LessonError] = []
         var seen: [String: String] = [:]
         for file in markdown {
-            do {
-                guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-                    throw LessonError(file: file.lastPathComponent, line: nil, message: "cannot be read as UTF-8 text")
-                }
-                let lesson = try LessonParser.parse(text, file: file, validate: validate)
-                if let other = seen[lesson.id] {
-                    throw LessonError(file: file.lastPathComponent, line: nil, message: "has the same id '\(lesson.id)' as \(other)")
-                }
-                seen[lesson.id] = file.lastPathComponent
-                lessons.append(lesson)
-            } catch let error as LessonError {
-                problems.append(error)
-            } catch {
-                problems.append(LessonError(file: file.lastPathComponent, line: nil, message: "\(error)"))
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+                problems.append(LessonError(file: file.lastPathComponent, line: nil, message: "cannot be read as UTF-8 text"))
+                continue
             }
+            let reading = LessonParser.read(text, file: file, validate: validate)
+            problems += reading.problems
+            guard let lesson = reading.lesson else { continue }
+            if let other = seen[lesson.id] {
+                problems.append(LessonError(file: file.lastPathComponent, line: nil, message: "has the same id '\(lesson.id)' as \(other)"))
+                continue
+            }
+            seen[lesson.id] = file.lastPathComponent
+            lessons.append(lesson)
         }
         self.lessons = lessons
         self.problems = problems
     }
 
-    /// The problem of the file that would have been lesson `key`, if that file is broken.
+    /// The first problem of the file that would have been lesson `key`, if that file is broken.
     public func problem(for key: String) -> LessonError? {
-        problems.first { problem in
+        problems(for: key).first
+    }
+
+    /// Every problem of the file that would have been lesson `key` (empty when it is not broken).
+    public func problems(for key: String) -> [LessonError] {
+        problems.filter { problem in
             let (id, number) = LessonParser.identity(of: URL(fileURLWithPath: problem.file))
             return id == key || (number != nil && Int(key) == number)
         }
@@ -78,7 +85,7 @@ public struct LessonLibrary: Sendable {
 }
 
 /// Levenshtein distance: single-character insertions, deletions and substitutions.
-func editDistance(_ a: String, _ b: String) -> Int {
+public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     var previous = Array(0...b.count)
     for i in 1...max(a.count, 1) where !a.isEmpty {
@@ -89,4 +96,11 @@ func editDistance(_ a: String, _ b: String) -> Int {
         previous = row
     }
     return a.isEmpty ? b.count : previous[b.count]
+}
+
+/// The candidate closest to `word`, if it is close enough to be what was meant: at most two
+/// edits, or a third of the word for long ones ("maks" → "mask", "--lenn" → "--len").
+public func closest(to word: String, among candidates: [String]) -> String? {
+    guard let best = candidates.min(by: { editDistance($0, word) < editDistance($1, word) }) else { return nil }
+    return editDistance(best, word) <= max(2, word.count / 3) ? best : nil
 }

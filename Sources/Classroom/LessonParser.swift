@@ -6,15 +6,37 @@ public enum LessonParser {
     /// Checks one command's words (after "attnlab"); returns what is wrong with it, or nil.
     public typealias Validator = ([String]) -> String?
 
+    /// A lesson file read through: the lesson when the file has no problem, and every problem found.
+    public struct Reading: Sendable {
+        /// nil when there is any problem: a lesson with a mistake in it is not run at all.
+        public let lesson: Lesson?
+        /// Every problem of the file, in line order (problems of the whole file, without a line, last).
+        public let problems: [LessonError]
+    }
+
+    /// Reads a lesson and throws its first problem; `read` gives them all.
     public static func parse(_ text: String, file: URL, validate: Validator? = nil) throws -> Lesson {
+        let reading = read(text, file: file, validate: validate)
+        if let first = reading.problems.first { throw first }
+        guard let lesson = reading.lesson else { throw LessonError(file: file.lastPathComponent, line: nil, message: "is not a lesson") }
+        return lesson
+    }
+
+    /// Reads a lesson and reports every problem in it, not only the first, so a teacher fixes a
+    /// file in one go. After a problem the reader carries on as best it can: a line that is wrong
+    /// is left out, a block that is never closed ends the file.
+    public static func read(_ text: String, file: URL, validate: Validator? = nil) -> Reading {
         let name = file.lastPathComponent
-        func fail(_ line: Int?, _ message: String) -> LessonError { LessonError(file: name, line: line, message: message) }
+        var problems: [LessonError] = []
+        func fail(_ line: Int?, _ message: String) { problems.append(LessonError(file: name, line: line, message: message)) }
 
         var title: String?
         var introduction: [Lesson.Block] = []
         var steps: [Lesson.Step] = []
         var current: (title: String, line: Int, blocks: [Lesson.Block])?
         var prose: [String] = []
+        var sawText = false
+        var stepsWithBadCommands: Set<Int> = []   // not "empty": their blocks were reported already
 
         func add(_ block: Lesson.Block) {
             if current != nil { current!.blocks.append(block) } else { introduction.append(block) }  // ok: checked just before
@@ -33,9 +55,14 @@ public enum LessonParser {
             index += 1
             if title == nil {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-                guard line.hasPrefix("# ") else { throw fail(number, "a lesson starts with its title, a line '# Title'") }
-                title = String(line.dropFirst(2)).trimmingCharacters(in: .whitespaces)
-                continue
+                sawText = true
+                if line.hasPrefix("# ") {
+                    title = String(line.dropFirst(2)).trimmingCharacters(in: .whitespaces)
+                    continue
+                }
+                // Report it, then read the rest as if the title were there, to find any other problem.
+                fail(number, "a lesson starts with its title, a line '# Title'")
+                title = ""
             }
             if line.hasPrefix("## ") {
                 flushProse()
@@ -43,7 +70,7 @@ public enum LessonParser {
                 current = (String(line.dropFirst(3)).trimmingCharacters(in: .whitespaces), number, [])
                 continue
             }
-            if line.hasPrefix("# ") { throw fail(number, "a lesson has one '# Title'; steps are '## ' headings") }
+            if line.hasPrefix("# ") { fail(number, "a lesson has one '# Title'; steps are '## ' headings"); continue }
             guard line.hasPrefix("```") else { prose.append(line); continue }
 
             // A fenced block: find its end.
@@ -57,9 +84,15 @@ public enum LessonParser {
                 if inner.trimmingCharacters(in: .whitespaces).hasPrefix("```") { closed = true; break }
                 body.append((inner, index))
             }
-            guard closed else { throw fail(number, "this ``` block is never closed") }
+            guard closed else {
+                fail(number, "this ``` block is never closed")
+                if let current { stepsWithBadCommands.insert(current.line) }
+                break
+            }
             if info == "attnlab" {
-                for command in try commands(body, fail: fail, validate: validate) { add(.command(command)) }
+                let before = problems.count
+                for command in commands(body, fail: fail, validate: validate) { add(.command(command)) }
+                if problems.count > before, let current { stepsWithBadCommands.insert(current.line) }
             } else {
                 add(.literal(body.map(\.0).joined(separator: "\n")))
             }
@@ -67,13 +100,22 @@ public enum LessonParser {
         flushProse()
         if let current { steps.append(Lesson.Step(title: current.title, blocks: current.blocks, line: current.line)) }
 
-        guard let title else { throw fail(nil, "the file is empty; a lesson starts with a line '# Title'") }
-        guard !steps.isEmpty else { throw fail(nil, "a lesson needs at least one step, a '## ' heading") }
-        if let empty = steps.first(where: { $0.blocks.isEmpty }) {
-            throw fail(empty.line, "the step '\(empty.title)' has nothing in it")
+        if !sawText {
+            fail(nil, "the file is empty; a lesson starts with a line '# Title'")
+        } else if steps.isEmpty {
+            fail(nil, "a lesson needs at least one step, a '## ' heading")
         }
+        for empty in steps where empty.blocks.isEmpty && !stepsWithBadCommands.contains(empty.line) {
+            fail(empty.line, "the step '\(empty.title)' has nothing in it")
+        }
+        // In line order; problems of the whole file (no line) last. The sort is stable.
+        let ordered = problems.enumerated().sorted { a, b in
+            (a.element.line ?? Int.max, a.offset) < (b.element.line ?? Int.max, b.offset)
+        }.map(\.element)
+        guard ordered.isEmpty, let title else { return Reading(lesson: nil, problems: ordered) }
         let (id, number) = identity(of: file)
-        return Lesson(id: id, number: number, title: title, introduction: introduction, steps: steps, file: file)
+        return Reading(lesson: Lesson(id: id, number: number, title: title, introduction: introduction, steps: steps, file: file),
+                       problems: [])
     }
 
     /// `03-encoder-only.md` → ("encoder-only", 3); `my-lesson.md` → ("my-lesson", nil).
@@ -85,9 +127,10 @@ public enum LessonParser {
     }
 
     /// The commands of one ```attnlab block: one per line (a trailing backslash continues it),
-    /// each starting with `attnlab`; blank lines and `#` comments are skipped.
-    private static func commands(_ body: [(String, Int)], fail: (Int?, String) -> LessonError,
-                                 validate: Validator?) throws -> [Lesson.Command] {
+    /// each starting with `attnlab`; blank lines and `#` comments are skipped. A line with a
+    /// problem is reported through `fail` and left out; the others are still checked.
+    private static func commands(_ body: [(String, Int)], fail: (Int?, String) -> Void,
+                                 validate: Validator?) -> [Lesson.Command] {
         var result: [Lesson.Command] = []
         var pending: (text: String, line: Int)?
         for (raw, number) in body {
@@ -98,15 +141,16 @@ public enum LessonParser {
             if line.hasSuffix("\\") { pending = (text, start); continue }
             pending = nil
             let words: [String]
-            do { words = try ShellWords.split(text) } catch { throw fail(start, "\(error)") }
+            do { words = try ShellWords.split(text) } catch { fail(start, "\(error)"); continue }
             guard words.first == "attnlab", words.count > 1 else {
-                throw fail(start, "each line of an attnlab block is one command starting with 'attnlab', got '\(text)'")
+                fail(start, "each line of an attnlab block is one command starting with 'attnlab', got '\(text)'")
+                continue
             }
             let arguments = Array(words.dropFirst())
-            if let problem = validate?(arguments) { throw fail(start, problem) }
+            if let problem = validate?(arguments) { fail(start, problem); continue }
             result.append(Lesson.Command(text: text.trimmingCharacters(in: .whitespaces), arguments: arguments, line: start))
         }
-        if let pending { throw fail(pending.line, "the command ends with '\\' but nothing follows") }
+        if let pending { fail(pending.line, "the command ends with '\\' but nothing follows") }
         return result
     }
 }

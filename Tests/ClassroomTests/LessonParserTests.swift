@@ -59,6 +59,51 @@ let file = URL(fileURLWithPath: "/lessons/07-demo.md")
         }
     }
 
+    /// Every problem of a file is reported, each with its own line, not only the first.
+    @Test func readingReportsEveryProblemOfAFile() {
+        let text = """
+            # T
+            ## Empty
+            ## Full
+            ```attnlab
+            attnlab frobnicate
+            attnlab mask causal --len 3
+            ls -la
+            attnlab trace --text "open
+            ```
+            # Second title
+            ```attnlab
+            attnlab frobnicate --twice \\
+            ```
+            ## Also empty
+            """
+        let validate: LessonParser.Validator = { $0.first == "frobnicate" ? "unknown command 'frobnicate'" : nil }
+        let reading = LessonParser.read(text, file: file, validate: validate)
+        #expect(reading.lesson == nil)
+        #expect(reading.problems.map(\.line) == [2, 5, 7, 8, 10, 12, 14], "\(reading.problems)")
+        #expect(reading.problems.allSatisfy { $0.file == "07-demo.md" })
+        #expect(reading.problems.map(\.message).map { $0.prefix(14) } == [
+            "the step 'Empt", "unknown comman", "each line of a", "a quote is ope", "a lesson has o",
+            "the command en", "the step 'Also"])
+        // parse throws the first of them
+        #expect(throws: LessonError(file: "07-demo.md", line: 2, message: "the step 'Empty' has nothing in it")) {
+            try LessonParser.parse(text, file: file, validate: validate)
+        }
+    }
+
+    @Test func aFileWithoutTitleOrStepsReportsBoth() {
+        let reading = LessonParser.read("words\nmore words\n", file: file)
+        #expect(reading.problems.map(\.description) == [
+            "07-demo.md:1: a lesson starts with its title, a line '# Title'",
+            "07-demo.md: a lesson needs at least one step, a '## ' heading"])
+        #expect(LessonParser.read("\n  \n", file: file).problems.map(\.message) == ["the file is empty; a lesson starts with a line '# Title'"])
+    }
+
+    @Test func aGoodFileHasNoProblems() {
+        let reading = LessonParser.read("# T\n## S\n```attnlab\nattnlab mask causal --len 3\n```\n", file: file)
+        #expect(reading.problems.isEmpty && reading.lesson?.commands.count == 1)
+    }
+
     @Test func noStepsIsAnError() {
         #expect(throws: LessonError.self) { try LessonParser.parse("# Only a title\nand words", file: file) }
         #expect(throws: LessonError.self) { try LessonParser.parse("", file: file) }
@@ -90,6 +135,7 @@ let file = URL(fileURLWithPath: "/lessons/07-demo.md")
         let library = LessonLibrary(folder: folder)
         #expect(library.lessons.map(\.id) == ["masks", "rank"])
         #expect(library.problems.map(\.file) == ["05-broken.md"] && library.problem(for: "broken") != nil && library.problem(for: "5") != nil)
+        #expect(library.problems(for: "masks").isEmpty && !library.isEmpty)
         #expect(library.lesson("9")?.id == "rank" && library.lesson("masks")?.title == "Masks")
         #expect(library.lesson("mask") == nil && library.nearest(to: "mask") == "masks")
         #expect(try LessonLibrary.locate(explicit: folder.path).standardizedFileURL.path == folder.standardizedFileURL.path)

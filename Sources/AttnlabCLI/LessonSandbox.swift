@@ -1,0 +1,208 @@
+import Classroom
+import Foundation
+
+/// What a command in a lesson may not do. A lesson is a file a teacher hands to a class, so its
+/// commands are untrusted input: they may write only into the lesson's own output folder, may not
+/// start other programs, and must run something (not just ask for help). Lessons are checked with
+/// this when they are loaded, and each command again just before it runs.
+enum LessonSandbox {
+    /// Options whose value is a path the command writes to. Any new option that writes a file or
+    /// folder belongs here (`--html` is listed ahead of the command that will have it).
+    static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html"]
+
+    /// Options that make attnlab start another program: `bench --torch` and `--matplotlib` run
+    /// python3 on a script, and `--torch-script` / `--matplotlib-script` choose which script. A
+    /// lesson could name any file on the machine as the script, so inside a lesson these are
+    /// refused outright; a teacher who wants the comparison runs `attnlab bench` by hand.
+    static let programOptions: Set<String> = ["--torch", "--torch-script", "--matplotlib", "--matplotlib-script"]
+
+    /// Words that make a command print help (or the version, or the parser's description of
+    /// itself) instead of running: a lesson's commands are there to be run.
+    static let helpOptions: Set<String> = ["--help", "-h", "-help", "--version",
+                                           "--experimental-dump-help", "--generate-completion-script"]
+
+    /// Commands a lesson may not run: a lesson running lessons could run itself forever.
+    static let lessonCommands: Set<String> = ["lesson", "lessons"]
+
+    /// What is wrong with one lesson command's words (after "attnlab"), or nil when the sandbox
+    /// allows it. Every word is looked at wherever it stands, even as another option's value: a
+    /// lesson that really needs such a word in its text can quote around it.
+    static func problem(with arguments: [String]) -> String? {
+        if let bad = arguments.first(where: { $0.contains("\0") }) {
+            return "the argument '\(shown(bad))' contains a NUL byte"
+        }
+        guard let command = arguments.first else { return "there is no command after 'attnlab'" }
+        if lessonCommands.contains(command) {
+            return "a lesson cannot run another lesson ('attnlab \(command)'): run it from the command line"
+        }
+        if let word = command == "help" ? "help" : arguments.map(optionName).first(where: helpOptions.contains) {
+            return "'attnlab \(arguments.joined(separator: " "))' only shows \(word == "--version" ? "the version" : "help"), "
+                + "and a lesson runs commands: leave out '\(word)' (students can ask for help from the command line)"
+        }
+        for (index, word) in arguments.enumerated() {
+            let name = optionName(word)
+            if programOptions.contains(name) {
+                return "\(name) starts another program (python3), which a lesson may not do: "
+                    + "run 'attnlab \(command) \(name)' from the command line instead"
+            }
+            guard outputOptions.contains(name) else { continue }
+            // `--png=x`, or `--png x`; a bare `--png` (trace's default folder) has nothing to check.
+            let path = word.count > name.count ? String(word.dropFirst(name.count + 1))
+                : index + 1 < arguments.count ? arguments[index + 1] : nil
+            if let path, let problem = outputPathProblem(path) { return "\(name) '\(shown(path))': \(problem)" }
+        }
+        return nil
+    }
+
+    /// `--png=x` → `--png`; any other word as it is.
+    static func optionName(_ word: String) -> String {
+        guard word.hasPrefix("--"), let equals = word.firstIndex(of: "=") else { return word }
+        return String(word[..<equals])
+    }
+
+    /// Why `path` is not a path inside the lesson's output folder, or nil when it is. Judged on
+    /// the words alone: relative, no `~`, and no `..` that climbs above the folder at any point
+    /// (`a/../b.png` stays inside; `a/../../x.png` and `../lesson/x.png` do not).
+    static func outputPathProblem(_ path: String) -> String? {
+        if path.contains("\0") { return "contains a NUL byte" }
+        if path.hasPrefix("/") {
+            return "is an absolute path; a lesson writes only into its own folder, so give a relative path such as 'picture.png'"
+        }
+        if path.hasPrefix("~") {
+            return "starts with '~' (a home folder); a lesson writes only into its own folder, so give a relative path such as 'picture.png'"
+        }
+        var depth = 0
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch component {
+            case ".": continue
+            case "..": depth -= 1
+            default: depth += 1
+            }
+            if depth < 0 { return "goes above the lesson's folder with '..'; a lesson writes only into its own folder" }
+        }
+        return nil
+    }
+
+    /// The words with each output path written without `.` and `..` (`a/../b.png` → `b.png`), for
+    /// a command the sandbox allows. The system would resolve `a/..` through whatever `a` is — a
+    /// missing folder fails, a link leads elsewhere — so the runner hands over the path the
+    /// check judged, not one the file system reinterprets.
+    static func normalizingOutputPaths(_ arguments: [String]) -> [String] {
+        var out = arguments
+        for (index, word) in arguments.enumerated() {
+            let name = optionName(word)
+            guard outputOptions.contains(name) else { continue }
+            if word.count > name.count {
+                out[index] = name + "=" + normalized(String(word.dropFirst(name.count + 1)))
+            } else if index + 1 < arguments.count {
+                out[index + 1] = normalized(arguments[index + 1])
+            }
+        }
+        return out
+    }
+
+    /// A relative path without `.` and `..` components; "" stays "" (a default folder), and a
+    /// path that comes back to the folder itself is ".".
+    static func normalized(_ path: String) -> String {
+        guard !path.isEmpty, !path.hasPrefix("-") else { return path }
+        var parts: [Substring] = []
+        for component in path.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(component)
+            }
+        }
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    /// A word as it can be shown on one line: a NUL as `\0`, other control characters escaped.
+    static func shown(_ word: String) -> String {
+        word.unicodeScalars.map { $0 == "\0" ? "\\0" : $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }
+            .joined()
+    }
+}
+
+/// The names attnlab knows: its commands, their subcommands, and each one's options, taken from
+/// the parser's own description of itself, so they cannot drift from the code. Used to name a
+/// mistake as it was written ("unknown command 'maks'") before the parser reports something less
+/// helpful ("Unknown option '--len'").
+struct CommandNames: Sendable {
+    struct Command: Sendable {
+        var name: String
+        var subcommands: [Command]
+        /// Long and short option names with their dashes (`--len`, `-h`), and whether each takes a value.
+        var options: [String: Bool]
+    }
+
+    let root: Command
+
+    /// attnlab's own commands, or nil if the parser's description cannot be read (then the
+    /// parser's messages are used as they are).
+    static let attnlab: CommandNames? = {
+        guard let data = Attnlab._dumpHelp().data(using: .utf8),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let command = json["command"] as? [String: Any] else { return nil }
+        return CommandNames(root: read(command))
+    }()
+
+    private static func read(_ json: [String: Any]) -> Command {
+        var options: [String: Bool] = [:]
+        for argument in json["arguments"] as? [[String: Any]] ?? [] {
+            let kind = argument["kind"] as? String
+            guard kind == "option" || kind == "flag" else { continue }
+            for name in argument["names"] as? [[String: Any]] ?? [] {
+                guard let text = name["name"] as? String else { continue }
+                let dashes = name["kind"] as? String == "long" ? "--" : "-"
+                options[dashes + text] = kind == "option"
+            }
+        }
+        // `help` is the parser's own: a lesson never wants it, and suggesting it would not help.
+        let subcommands = (json["subcommands"] as? [[String: Any]] ?? []).map(read).filter { $0.name != "help" }
+        return Command(name: json["commandName"] as? String ?? "", subcommands: subcommands, options: options)
+    }
+
+    /// The first command or option in `arguments` that attnlab does not have, named as written,
+    /// with the nearest known name when one is close; nil when every name is known (the values
+    /// are left to the parser).
+    func problem(with arguments: [String]) -> String? {
+        var command = root, path: [String] = [], rest = arguments[...]
+        // The command, then its subcommand, while there are subcommands to choose from.
+        while !command.subcommands.isEmpty {
+            let names = command.subcommands.map(\.name)
+            let list = names.joined(separator: ", ")
+            guard let word = rest.first else {
+                return path.isEmpty ? "no command given; the commands are \(list)"
+                    : "'\(path.joined(separator: " "))' needs one of its commands: \(list)"
+            }
+            guard let next = command.subcommands.first(where: { $0.name == word }) else {
+                let after = path.isEmpty ? "" : " for '\(path.joined(separator: " "))'"
+                if word.hasPrefix("-") { return "expected a command\(after) before any option, got '\(word)'; the commands are \(list)" }
+                let hint = closest(to: word, among: names).map { "; did you mean '\($0)'?" } ?? "; the commands are \(list)"
+                return "unknown command '\(word)'\(after)\(hint)"
+            }
+            command = next
+            path.append(word)
+            rest = rest.dropFirst()
+        }
+        let known = Array(command.options.keys).sorted()
+        var index = rest.startIndex
+        while index < rest.endIndex {
+            let word = rest[index]
+            index += 1
+            if word == "--" { break }                                       // the rest are values
+            guard word.hasPrefix("-"), word.count > 1, Double(word) == nil else { continue }
+            let name = LessonSandbox.optionName(word)
+            guard let takesValue = command.options[name] else {
+                let hint = closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                return "unknown option '\(name)' for '\(path.joined(separator: " "))'\(hint)"
+            }
+            // `--len 4`: skip the value, unless it is the next option (a value left out).
+            if takesValue, name == word, index < rest.endIndex {
+                let value = rest[index]
+                if !value.hasPrefix("-") || Double(value) != nil { index += 1 }
+            }
+        }
+        return nil
+    }
+}
