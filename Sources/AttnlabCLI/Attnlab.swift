@@ -9,7 +9,7 @@ public struct Attnlab: ParsableCommand {
         abstract: "See how transformers work: run encoder-only, decoder-only and encoder-decoder models, record their attention, and step through lessons.",
         version: "0.1.0",
         subcommands: [LessonsCommand.self, LessonCommand.self, TraceCommand.self, MaskCommand.self, CheckCommand.self,
-                      GenerateCommand.self, CountCommand.self, RankCommand.self,
+                      GenerateCommand.self, CountCommand.self, RankCommand.self, HooksCommand.self,
                       BenchCommand.self])
 
     public init() {}
@@ -23,7 +23,18 @@ public struct Attnlab: ParsableCommand {
     /// Help goes to standard output; an error is one line on standard error.
     public static func execute(_ arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(fillingOptionalValues(arguments))
+            var command: ParsableCommand
+            do {
+                command = try parseAsRoot(fillingOptionalValues(arguments))
+            } catch where exitCode(for: error) != .success {
+                // A misspelled command or option, named as written ("unknown command 'maks'")
+                // rather than by whatever the parser tripped over next.
+                if let unknown = CommandNames.attnlab?.problem(with: arguments) {
+                    Console.note("attnlab: \(unknown)")
+                    return ExitCode.validationFailure.rawValue
+                }
+                throw error
+            }
             try command.run()
             return 0
         } catch {

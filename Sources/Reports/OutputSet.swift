@@ -14,8 +14,10 @@ public final class OutputSet: @unchecked Sendable {
     private var createdFolders: [String] = []
     private var finished = false
     private let lock = NSLock()
+    private let cleanup: CleanupList
 
-    public init() {}
+    /// `cleanup` is the list Ctrl-C empties; tests give their own.
+    public init(cleanup: CleanupList = Cleanup.shared) { self.cleanup = cleanup }
 
     deinit { if !finished { discard() } }
 
@@ -28,7 +30,7 @@ public final class OutputSet: @unchecked Sendable {
         try lock.withLock {
             guard !finished else { throw OutputError("this set of files was already committed or discarded") }
             try createFolders(url.deletingLastPathComponent().path)
-            Cleanup.register(temporary)
+            cleanup.register(temporary)
             files.append((path, temporary))
         }
         try Self.writeFile(data, to: temporary, reportedAs: path)
@@ -41,17 +43,17 @@ public final class OutputSet: @unchecked Sendable {
             guard !finished else { throw OutputError("this set of files was already committed or discarded") }
             var renamed: [String] = []
             for (final, temporary) in files {
-                Cleanup.register(final)
+                cleanup.register(final)
                 guard rename(temporary, final) == 0 else {
                     let reason = String(cString: strerror(errno))
-                    for path in renamed { unlink(path); Cleanup.unregister(path) }
+                    for path in renamed { unlink(path); cleanup.unregister(path) }
                     throw OutputError("cannot write \(final): \(reason)")
                 }
                 renamed.append(final)
             }
             finished = true
-            for (final, temporary) in files { Cleanup.unregister(final); Cleanup.unregister(temporary) }
-            for folder in createdFolders { Cleanup.unregister(folder) }
+            for (final, temporary) in files { cleanup.unregister(final); cleanup.unregister(temporary) }
+            for folder in createdFolders { cleanup.unregister(folder) }
             return files.map(\.final)
         }
     }
@@ -61,8 +63,8 @@ public final class OutputSet: @unchecked Sendable {
         lock.withLock {
             guard !finished else { return }
             finished = true
-            for (_, temporary) in files { unlink(temporary); Cleanup.unregister(temporary) }
-            for folder in createdFolders.reversed() { rmdir(folder); Cleanup.unregister(folder) }
+            for (_, temporary) in files { unlink(temporary); cleanup.unregister(temporary) }
+            for folder in createdFolders.reversed() { rmdir(folder); cleanup.unregister(folder) }
         }
     }
 
@@ -86,10 +88,10 @@ public final class OutputSet: @unchecked Sendable {
             url = url.deletingLastPathComponent()
         }
         for folder in missing {
-            Cleanup.register(folder, isFolder: true)
+            cleanup.register(folder, isFolder: true)
             guard mkdir(folder, 0o755) == 0 else {
                 let reason = String(cString: strerror(errno))
-                Cleanup.unregister(folder)
+                cleanup.unregister(folder)
                 throw OutputError("cannot create folder \(folder): \(reason)")
             }
             createdFolders.append(folder)

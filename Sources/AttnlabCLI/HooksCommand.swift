@@ -1,0 +1,39 @@
+import ArgumentParser
+import Experiments
+import Transformer
+
+/// `attnlab hooks`: every hook point a model has, with its shape, in the order a forward pass
+/// reaches them: the names `trace --hooks` and the library's hooks take.
+struct HooksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hooks",
+        abstract: "List a model's hook points with their shapes, in forward order.",
+        discussion: """
+            Shapes are for the input given (by default the tokens of "the cat sat on the mat"): \
+            T is the number of tokens of a stack, H the heads, d the width.
+
+            Examples:
+              attnlab hooks --arch encoder-decoder
+              attnlab hooks --arch decoder-only --preset nano --tokens 4
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var input: InputOptions
+
+    static let defaults = InputOptions.Defaults(text: "the cat sat on the mat", target: "le chat est assis")
+
+    func run() throws {
+        let built = try model.makeModel()
+        let (modelInput, labels) = try input.resolve(for: built, seed: model.resolvedSeed, defaults: Self.defaults)
+        let trace = try Trace(built, input: modelInput, labels: labels, hooks: "*")
+        Console.say(model.summary())
+        for stack in built.architecture.stacks {
+            Console.say("\(stack.rawValue) tokens (\(labels[stack]?.count ?? 0)): \((labels[stack] ?? []).joined(separator: " "))")
+        }
+        let width = trace.all.map(\.name.count).max() ?? 0
+        Console.say("\(trace.all.count) hook points:")
+        for recording in trace.all {
+            Console.say("  " + recording.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(recording.tensor.shape)")
+        }
+    }
+}
