@@ -129,7 +129,7 @@ struct TeacherForcingCommand: ParsableCommand {
 
     func validate() throws {
         guard model.arch != .encoderOnly else {
-            throw ValidationError("teacher forcing is about generating models: use --arch decoder-only or encoder-decoder")
+            throw ValidationError("teacher forcing is about generating models, and an encoder-only model does not generate: use --arch decoder-only or encoder-decoder")
         }
         if let mask = model.mask, mask != .causal && mask != .slidingWindow {
             throw ValidationError("step-by-step decoding only sees the past, so it can match a causal mask (causal, sliding-window), not \(mask.rawValue)")

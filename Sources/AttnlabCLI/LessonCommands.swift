@@ -107,7 +107,7 @@ struct LessonCommand: ParsableCommand {
         let interactive = !all && isatty(STDIN_FILENO) != 0
         let presenter = Presenter(
             lesson: lesson, text: .forStandardOutput(), interactive: interactive,
-            write: { Console.say($0) },
+            write: { Console.sayFormatted($0) },   // the presenter styles it; lesson text has no control characters
             ask: { prompt in
                 FileHandle.standardOutput.write(Data(prompt.utf8))
                 return Swift.readLine()

@@ -48,7 +48,14 @@ public enum LessonParser {
         }
 
         // Windows line endings too: Swift treats "\r\n" as one character, so split on newlines of any kind.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        // A lesson is shown on a class's terminal: an ESC or BEL in it could restyle, retitle or beep
+        // that terminal. Such a line is reported, and read with the character left out.
+        for (i, line) in lines.enumerated() where line.unicodeScalars.contains(where: isTerminalControl) {
+            let first = line.unicodeScalars.first(where: isTerminalControl)?.value ?? 0
+            fail(i + 1, "contains the control character U+\(String(format: "%04X", first)); lessons are plain text")
+            lines[i] = String(String.UnicodeScalarView(line.unicodeScalars.filter { !isTerminalControl($0) }))
+        }
         var index = 0
         while index < lines.count {
             let line = lines[index], number = index + 1
@@ -182,4 +189,9 @@ public enum ShellWords {
         if inWord { words.append(word) }
         return words
     }
+}
+
+/// Control characters a terminal acts on (C0 but the tab, DEL, C1); line breaks are split off before.
+func isTerminalControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar != "\t" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
 }

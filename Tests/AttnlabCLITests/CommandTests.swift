@@ -61,45 +61,8 @@ import TensorCore
     }
 }
 
-/// Bad input: one clear line on standard error, a non-zero exit, no crash, nothing written.
+/// Bad input beyond the table in BadInputTableTests: folders and the real executable.
 @Suite struct BadInputTests {
-    static let cases: [[String]] = [
-        ["trace", "--arch", "sideways", "--text", "hi"],
-        ["trace", "--preset", "enormous", "--text", "hi"],
-        ["trace", "--text", ""],
-        ["trace", "--text", "hi", "--tokens", "3"],
-        ["trace", "--preset", "nano", "--tokens", "65"],
-        ["trace", "--ids", "5", "100000"],
-        ["trace", "--ids", "5", "seven"],
-        ["trace", "--arch", "decoder-only", "--text", "hi", "--target", "there"],
-        ["trace", "--arch", "encoder-decoder", "--text", "hi"],
-        ["trace", "--text", "hi", "--mask", "prefix-lm"],
-        ["trace", "--text", "hi", "--window", "3"],
-        ["trace", "--text", "hi", "--hooks", "no.such.point"],
-        ["mask", "diagonal", "--len", "4"],
-        ["mask", "causal", "--len", "0"],
-        ["mask", "cross", "--len", "4"],
-        ["bench", "--tokens", "0"],
-        ["trace", "--tokens", "100000000000"],
-        ["check", "teacher-forcing", "--tokens", "100000000000"],
-        ["check", "teacher-forcing", "--mask", "prefix-lm", "--prefix", "2"],
-        ["count", "--tokens", "100000000"],
-        ["count", "--vocab", "9000000000000000000"],
-        ["mask", "causal", "--len", "4", "--png"],
-        ["trace", "--text", "hi", "--png", "--draw", ""],
-        ["generate", "--text", "the cat", "--mask", "prefix-lm", "--prefix", "20"],
-        ["generate", "--text", "the cat", "--mask", "bidirectional"],
-        ["bench", "--preset", "nano", "--tokens", "100"],
-    ]
-
-    @Test(arguments: cases)
-    func oneLineOnStandardErrorAndNonZeroExit(arguments: [String]) {
-        let result = attnlab(arguments)
-        #expect(result.status != 0)
-        #expect(result.err.count == 1, "\(result.err)")
-        #expect(result.err.first?.hasPrefix("attnlab: ") == true)
-    }
-
     @Test func unwritableFolderIsAnErrorAndWritesNothing() throws {
         let parent = try temporaryFolder()
         let blocker = parent.appendingPathComponent("file")
