@@ -22,12 +22,12 @@ public final class Pass {
 struct AttentionSite {
     let stack: Stack
     let layer: Int
-    let kind: String                 // "self_attn" or "cross_attn"
+    let kind: HookPoint.Site         // .selfAttention or .crossAttention
     let queryPositions: Range<Int>   // absolute positions of the query rows
     let keyStream: Stack             // the stream the keys come from (the encoder, for cross)
     let keyCount: Int
 
-    func point(_ name: String) -> HookPoint { .block(stack, layer, "\(kind).\(name)") }
+    func point(_ point: HookPoint.Point) -> HookPoint { .sublayer(stack, layer, kind, point) }
 }
 
 /// Multi-head attention of queries q [Tq, d] over keys k [Tk, d] and values v [Tk, d], in the
@@ -58,11 +58,11 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
             }
         }
     }
-    scores = try pass.hook(site.point("scores"), scores, rows: rows.stack, rows.positions,
+    scores = try pass.hook(site.point(.scores), scores, rows: rows.stack, rows.positions,
                            columns: columns.stack, columns.positions)
 
     // 2. mask
-    let allowed = try pass.hook(site.point("mask"), mask, rows: rows.stack, rows.positions,
+    let allowed = try pass.hook(site.point(.mask), mask, rows: rows.stack, rows.positions,
                                 columns: columns.stack, columns.positions)
 
     // 3. pattern
@@ -73,7 +73,7 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
                                                        mask: pm.baseAddress!, maskRows: tq)
         }
     }
-    pattern = try pass.hook(site.point("pattern"), pattern, rows: rows.stack, rows.positions,
+    pattern = try pass.hook(site.point(.pattern), pattern, rows: rows.stack, rows.positions,
                             columns: columns.stack, columns.positions)
 
     // 4. weighted values, each head into its own columns of z
@@ -88,7 +88,7 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
             }
         }
     }
-    return try pass.hook(site.point("z"), z, rows: rows.stack, rows.positions)
+    return try pass.hook(site.point(.z), z, rows: rows.stack, rows.positions)
 }
 
 /// [T, H·dₕ] → [H, T, dₕ]: how the q, k, v hooks show a projection, one head per slice.

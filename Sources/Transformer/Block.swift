@@ -14,6 +14,11 @@ struct StackRun {
     let crossMask: Tensor?
     let pass: Pass
 
+    /// `norm(x)` through its hook, `{stack}.{layer}.{site}.out`.
+    func normed(_ norm: Norm, _ x: Tensor, layer: Int, _ site: HookPoint.Site) throws -> Tensor {
+        try pass.hook(.sublayer(stack, layer, site, .out), norm(x), rows: stack, positions)
+    }
+
     var scale: Float {
         config.scoreScaling == .none ? 1 : 1 / Float(config.headWidth).squareRoot()
     }
@@ -29,58 +34,61 @@ struct StackRun {
 func blockForward(_ input: Tensor, _ w: BlockWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
     let pass = run.pass, stack = run.stack, positions = run.positions
     let pre = run.config.normPlacement == .pre
-    var x = try pass.hook(.block(stack, layer, "resid_pre"), input, rows: stack, positions)
+    var x = try pass.hook(.residual(stack, layer, .residPre), input, rows: stack, positions)
 
     // Self-attention (keys and values from this stream, plus the cache's earlier rows).
-    var h = pre ? w.selfAttentionNorm(x) : x
-    let q = try pass.hookHeads(.block(stack, layer, "self_attn.q"), w.selfAttention.query(h),
+    var h = pre ? try run.normed(w.selfAttentionNorm, x, layer: layer, .selfAttentionNorm) : x
+    let q = try pass.hookHeads(.sublayer(stack, layer, .selfAttention, .q), w.selfAttention.query(h),
                                heads: run.config.heads, rows: stack, positions)
-    var k = try pass.hookHeads(.block(stack, layer, "self_attn.k"), w.selfAttention.key(h),
+    var k = try pass.hookHeads(.sublayer(stack, layer, .selfAttention, .k), w.selfAttention.key(h),
                                heads: run.config.heads, rows: stack, positions)
-    var v = try pass.hookHeads(.block(stack, layer, "self_attn.v"), w.selfAttention.value(h),
+    var v = try pass.hookHeads(.sublayer(stack, layer, .selfAttention, .v), w.selfAttention.value(h),
                                heads: run.config.heads, rows: stack, positions)
     if cache != nil { (k, v) = cache!.append(layer: layer, keys: k, values: v) }
-    let selfSite = AttentionSite(stack: stack, layer: layer, kind: "self_attn", queryPositions: positions,
+    let selfSite = AttentionSite(stack: stack, layer: layer, kind: .selfAttention, queryPositions: positions,
                                  keyStream: stack, keyCount: k.shape[0])
     h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: run.selfMask,
                    bias: run.positionBias, site: selfSite, pass: pass)
-    h = try pass.hook(selfSite.point("out"), w.selfAttention.output(h), rows: stack, positions)
-    x = residual(x, h, norm: pre ? nil : w.selfAttentionNorm)
-    x = try pass.hook(.block(stack, layer, "resid_mid"), x, rows: stack, positions)
+    h = try pass.hook(selfSite.point(.out), w.selfAttention.output(h), rows: stack, positions)
+    x = residual(x, h, norm: nil)
+    if !pre { x = try run.normed(w.selfAttentionNorm, x, layer: layer, .selfAttentionNorm) }
+    x = try pass.hook(.residual(stack, layer, .residMid), x, rows: stack, positions)
 
     // Cross-attention (queries from this stream, keys and values from the encoder's output).
     if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm,
        let memory = run.memory, let crossMask = run.crossMask {
-        h = pre ? crossNorm(x) : x
-        let q = try pass.hookHeads(.block(stack, layer, "cross_attn.q"), crossWeights.query(h),
+        h = pre ? try run.normed(crossNorm, x, layer: layer, .crossAttentionNorm) : x
+        let q = try pass.hookHeads(.sublayer(stack, layer, .crossAttention, .q), crossWeights.query(h),
                                    heads: run.config.heads, rows: stack, positions)
         let (k, v): (Tensor, Tensor)
         if let cached = cache?.cross(layer: layer) {
             (k, v) = cached
         } else {
             let sourcePositions = 0..<memory.shape[0]
-            k = try pass.hookHeads(.block(stack, layer, "cross_attn.k"), crossWeights.key(memory),
+            k = try pass.hookHeads(.sublayer(stack, layer, .crossAttention, .k), crossWeights.key(memory),
                                    heads: run.config.heads, rows: .encoder, sourcePositions)
-            v = try pass.hookHeads(.block(stack, layer, "cross_attn.v"), crossWeights.value(memory),
+            v = try pass.hookHeads(.sublayer(stack, layer, .crossAttention, .v), crossWeights.value(memory),
                                    heads: run.config.heads, rows: .encoder, sourcePositions)
             cache?.storeCross(layer: layer, keys: k, values: v)
         }
-        let crossSite = AttentionSite(stack: stack, layer: layer, kind: "cross_attn", queryPositions: positions,
+        let crossSite = AttentionSite(stack: stack, layer: layer, kind: .crossAttention, queryPositions: positions,
                                       keyStream: .encoder, keyCount: memory.shape[0])
         h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: crossMask,
                        bias: nil, site: crossSite, pass: pass)
-        h = try pass.hook(crossSite.point("out"), crossWeights.output(h), rows: stack, positions)
-        x = residual(x, h, norm: pre ? nil : crossNorm)
+        h = try pass.hook(crossSite.point(.out), crossWeights.output(h), rows: stack, positions)
+        x = residual(x, h, norm: nil)
+        if !pre { x = try run.normed(crossNorm, x, layer: layer, .crossAttentionNorm) }
     }
 
     // MLP: up, activation, down.
-    h = pre ? w.mlpNorm(x) : x
-    var hidden = try pass.hook(.block(stack, layer, "mlp.pre"), w.mlp.up(h), rows: stack, positions)   // [T, mlpWidth]
+    h = pre ? try run.normed(w.mlpNorm, x, layer: layer, .mlpNorm) : x
+    var hidden = try pass.hook(.sublayer(stack, layer, .mlp, .pre), w.mlp.up(h), rows: stack, positions)   // [T, mlpWidth]
     run.config.activation.apply(&hidden)
-    hidden = try pass.hook(.block(stack, layer, "mlp.post"), hidden, rows: stack, positions)
-    h = try pass.hook(.block(stack, layer, "mlp.out"), w.mlp.down(hidden), rows: stack, positions)
-    x = residual(x, h, norm: pre ? nil : w.mlpNorm)
-    return try pass.hook(.block(stack, layer, "resid_post"), x, rows: stack, positions)
+    hidden = try pass.hook(.sublayer(stack, layer, .mlp, .post), hidden, rows: stack, positions)
+    h = try pass.hook(.sublayer(stack, layer, .mlp, .out), w.mlp.down(hidden), rows: stack, positions)
+    x = residual(x, h, norm: nil)
+    if !pre { x = try run.normed(w.mlpNorm, x, layer: layer, .mlpNorm) }
+    return try pass.hook(.residual(stack, layer, .residPost), x, rows: stack, positions)
 }
 
 /// x + h, then the norm for post-norm blocks.

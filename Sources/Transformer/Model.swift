@@ -118,11 +118,12 @@ public struct TransformerModel: Sendable {
         for (l, block) in w.blocks.enumerated() {
             x = try blockForward(x, block, layer: l, run: run, cache: &cache)
         }
-        if let norm = w.finalNorm { x = norm(x) }
+        if let norm = w.finalNorm { x = try pass.hook(.finalNorm(stack), norm(x), rows: stack, positions) }
         return (x, cache)
     }
 
-    /// Token embedding (+ position embedding) (+ BERT's embedding norm) → [T, d], hook `{stack}.embed`.
+    /// Token embedding (+ position embedding) → [T, d], hook `{stack}.embed`; then BERT's embedding
+    /// norm, hook `{stack}.embed_norm.out`.
     private func embed(_ tokens: [Int], positions: Range<Int>, stack: Stack, pass: Pass) throws -> Tensor {
         let d = config.width
         var x = Tensor(zeros: [tokens.count, d])
@@ -136,8 +137,9 @@ public struct TransformerModel: Sendable {
         case .relativeBias: added = nil
         }
         if let added { x = residual(x, added, norm: nil) }
-        if let norm = weights.embeddingNorm { x = norm(x) }
-        return try pass.hook(.embed(stack), x, rows: stack, positions)
+        x = try pass.hook(.embed(stack), x, rows: stack, positions)
+        guard let norm = weights.embeddingNorm else { return x }
+        return try pass.hook(.embeddingNorm(stack), norm(x), rows: stack, positions)
     }
 
     /// Final hidden states [T, d] → logits [T, vocab], through the tied or separate unembedding.
