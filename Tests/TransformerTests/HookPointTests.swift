@@ -35,4 +35,26 @@ import TensorCore
         let unknown = HookPoint("no.such.point")
         #expect(unknown.site == .unknown && unknown.name == "no.such.point")
     }
+
+    /// The listing is exactly what a tracer at `*` records, in order and with the same shapes.
+    @Test(arguments: Architecture.allCases)
+    func listingEqualsWhatATracerRecords(architecture: Architecture) throws {
+        for placement in NormPlacement.allCases {
+            for embeddingNorm in [false, true] {
+                var config = Preset.nano.config()
+                config.normPlacement = placement
+                config.embeddingNorm = embeddingNorm
+                let model = try TransformerModel.random(architecture, config, seed: 2)
+                let input = sampleInput(architecture)
+                let tracer = Tracer()
+                _ = try model.forward(input, pass: Pass(hooks: .recording(tracer, pattern: "*")))
+                let listed = model.hookPoints(encoderTokens: input.encoder?.count ?? 0, decoderTokens: input.decoder?.count ?? 0)
+                let what = "\(architecture) \(placement) embedding norm \(embeddingNorm)"
+                #expect(listed.map(\.name) == tracer.recordings.map(\.name), "\(what)")
+                #expect(listed.map(\.shape) == tracer.recordings.map(\.tensor.shape), "\(what)")
+                #expect(Set(listed.map(\.point)).count == listed.count, "\(what): a point listed twice")
+                #expect(listed.allSatisfy { HookPoint(parsing: $0.name) == $0.point })
+            }
+        }
+    }
 }
