@@ -9,96 +9,152 @@ struct StackRun {
     /// Self-attention mask [T, keys] and, for T5-style models, the stack's position bias [H, T, keys].
     let selfMask: Tensor
     let positionBias: Tensor?
-    /// The encoder's output [S, d] and the cross mask [T, S], in a decoder of an encoder-decoder model.
-    let memory: Tensor?
+    /// The cross mask [T, S], in a decoder of an encoder-decoder model.
     let crossMask: Tensor?
     let pass: Pass
-
-    /// `norm(x)` through its hook, `{stack}.{layer}.{site}.out`.
-    func normed(_ norm: Norm, _ x: Tensor, layer: Int, _ site: HookPoint.Site) throws -> Tensor {
-        try pass.hook(.sublayer(stack, layer, site, .out), norm(x), rows: stack, positions)
-    }
 
     var scale: Float {
         config.scoreScaling == .none ? 1 : 1 / Float(config.headWidth).squareRoot()
     }
-}
 
-/// One block, [T, d] → [T, d]:
-///
-///     pre-norm:   x = x + SelfAttn(norm(x));  x = x + CrossAttn(norm(x), memory);  x = x + MLP(norm(x))
-///     post-norm:  x = norm(x + SelfAttn(x));  x = norm(x + CrossAttn(x, memory));  x = norm(x + MLP(x))
-///
-/// An encoder block and a decoder block are this same function; they differ in `run.selfMask`
-/// (bidirectional vs causal) and in whether there is a memory to cross-attend to.
-func blockForward(_ input: Tensor, _ w: BlockWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
-    let pass = run.pass, stack = run.stack, positions = run.positions
-    let pre = run.config.normPlacement == .pre
-    var x = try pass.hook(.residual(stack, layer, .residPre), input, rows: stack, positions)
-
-    // Self-attention (keys and values from this stream, plus the cache's earlier rows).
-    var h = pre ? try run.normed(w.selfAttentionNorm, x, layer: layer, .selfAttentionNorm) : x
-    let q = try pass.hookHeads(.sublayer(stack, layer, .selfAttention, .q), w.selfAttention.query(h),
-                               heads: run.config.heads, rows: stack, positions)
-    var k = try pass.hookHeads(.sublayer(stack, layer, .selfAttention, .k), w.selfAttention.key(h),
-                               heads: run.config.heads, rows: stack, positions)
-    var v = try pass.hookHeads(.sublayer(stack, layer, .selfAttention, .v), w.selfAttention.value(h),
-                               heads: run.config.heads, rows: stack, positions)
-    if cache != nil { (k, v) = cache!.append(layer: layer, keys: k, values: v) }
-    let selfSite = AttentionSite(stack: stack, layer: layer, kind: .selfAttention, queryPositions: positions,
-                                 keyStream: stack, keyCount: k.shape[0])
-    h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: run.selfMask,
-                   bias: run.positionBias, site: selfSite, pass: pass)
-    h = try pass.hook(selfSite.point(.out), w.selfAttention.output(h), rows: stack, positions)
-    x = residual(x, h, norm: nil)
-    if !pre { x = try run.normed(w.selfAttentionNorm, x, layer: layer, .selfAttentionNorm) }
-    x = try pass.hook(.residual(stack, layer, .residMid), x, rows: stack, positions)
-
-    // Cross-attention (queries from this stream, keys and values from the encoder's output).
-    if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm,
-       let memory = run.memory, let crossMask = run.crossMask {
-        h = pre ? try run.normed(crossNorm, x, layer: layer, .crossAttentionNorm) : x
-        let q = try pass.hookHeads(.sublayer(stack, layer, .crossAttention, .q), crossWeights.query(h),
-                                   heads: run.config.heads, rows: stack, positions)
-        let (k, v): (Tensor, Tensor)
-        if let cached = cache?.cross(layer: layer) {
-            (k, v) = cached
-        } else {
-            let sourcePositions = 0..<memory.shape[0]
-            k = try pass.hookHeads(.sublayer(stack, layer, .crossAttention, .k), crossWeights.key(memory),
-                                   heads: run.config.heads, rows: .encoder, sourcePositions)
-            v = try pass.hookHeads(.sublayer(stack, layer, .crossAttention, .v), crossWeights.value(memory),
-                                   heads: run.config.heads, rows: .encoder, sourcePositions)
-            cache?.storeCross(layer: layer, keys: k, values: v)
-        }
-        let crossSite = AttentionSite(stack: stack, layer: layer, kind: .crossAttention, queryPositions: positions,
-                                      keyStream: .encoder, keyCount: memory.shape[0])
-        h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: crossMask,
-                       bias: nil, site: crossSite, pass: pass)
-        h = try pass.hook(crossSite.point(.out), crossWeights.output(h), rows: stack, positions)
-        x = residual(x, h, norm: nil)
-        if !pre { x = try run.normed(crossNorm, x, layer: layer, .crossAttentionNorm) }
+    /// Runs the hooks at `point` on a [T, …] activation of this stack's tokens.
+    func hook(_ point: HookPoint, _ x: Tensor) throws -> Tensor {
+        try pass.hook(point, x, rows: stack, positions)
     }
 
-    // MLP: up, activation, down.
-    h = pre ? try run.normed(w.mlpNorm, x, layer: layer, .mlpNorm) : x
-    var hidden = try pass.hook(.sublayer(stack, layer, .mlp, .pre), w.mlp.up(h), rows: stack, positions)   // [T, mlpWidth]
-    run.config.activation.apply(&hidden)
-    hidden = try pass.hook(.sublayer(stack, layer, .mlp, .post), hidden, rows: stack, positions)
-    h = try pass.hook(.sublayer(stack, layer, .mlp, .out), w.mlp.down(hidden), rows: stack, positions)
-    x = residual(x, h, norm: nil)
-    if !pre { x = try run.normed(w.mlpNorm, x, layer: layer, .mlpNorm) }
-    return try pass.hook(.residual(stack, layer, .residPost), x, rows: stack, positions)
+    /// The norm of `site` in block `layer` as a sub-layer function: `norm(x)` through its hook
+    /// `{stack}.{layer}.{site}.out`.
+    func norm(_ norm: Norm, layer: Int, _ site: HookPoint.Site) -> Sublayer {
+        { x in try hook(.sublayer(stack, layer, site, .out), norm(x)) }
+    }
+
+    /// How this model wraps a sub-layer in its norm and residual connection, chosen once.
+    var sublayer: SublayerWrapping {
+        switch config.normPlacement {
+        case .pre: return preNormSublayer
+        case .post: return postNormSublayer
+        }
+    }
 }
 
-/// x + h, then the norm for post-norm blocks.
+/// A function of the residual stream [T, d] → [T, d]: a norm, an attention or an MLP.
+typealias Sublayer = (Tensor) throws -> Tensor
+
+/// Puts a sub-layer `f` and its norm around the residual stream x (pre- or post-norm).
+typealias SublayerWrapping = (_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Tensor
+
+/// Pre-norm (GPT-2, T5): the sub-layer reads a normed copy; the residual stream is never normed.
+///     x + f(norm(x))
+func preNormSublayer(_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Tensor {
+    add(x, try f(norm(x)))
+}
+
+/// Post-norm (the original Transformer, BERT): the sum of the stream and the sub-layer is normed.
+///     norm(x + f(x))
+func postNormSublayer(_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Tensor {
+    try norm(add(x, f(x)))
+}
+
+/// An encoder block, [T, d] → [T, d]: bidirectional self-attention (or whatever `run.selfMask`
+/// says), then the MLP, each inside its norm and residual connection.
+///
+///     x = sublayer(x, self_attn_norm, SelfAttn);  x = sublayer(x, mlp_norm, MLP)
+func encoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, run: StackRun) throws -> Tensor {
+    var noCache: KVCache? = nil
+    var x = try run.hook(.residual(run.stack, layer, .residPre), x)
+    x = try run.sublayer(x, run.norm(w.selfAttentionNorm, layer: layer, .selfAttentionNorm)) { h in
+        try selfAttention(h, w.selfAttention, layer: layer, run: run, cache: &noCache)
+    }
+    x = try run.hook(.residual(run.stack, layer, .residMid), x)
+    x = try run.sublayer(x, run.norm(w.mlpNorm, layer: layer, .mlpNorm)) { h in try mlp(h, w.mlp, layer: layer, run: run) }
+    return try run.hook(.residual(run.stack, layer, .residPost), x)
+}
+
+/// A decoder block, [T, d] → [T, d]: causal self-attention (reading earlier keys and values from
+/// the cache), then — in an encoder-decoder model — cross-attention to the encoder's output
+/// `memory` [S, d], then the MLP.
+///
+///     x = sublayer(x, self_attn_norm, SelfAttn);  x = sublayer(x, cross_attn_norm, CrossAttn(·, memory));
+///     x = sublayer(x, mlp_norm, MLP)
+///
+/// A block with cross-attention weights needs a memory: without one it throws `.missingMemory`
+/// rather than quietly computing a different function.
+func decoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, memory: Tensor?, run: StackRun,
+                  cache: inout KVCache?) throws -> Tensor {
+    var x = try run.hook(.residual(run.stack, layer, .residPre), x)
+    x = try run.sublayer(x, run.norm(w.selfAttentionNorm, layer: layer, .selfAttentionNorm)) { h in
+        try selfAttention(h, w.selfAttention, layer: layer, run: run, cache: &cache)
+    }
+    x = try run.hook(.residual(run.stack, layer, .residMid), x)
+    if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm {
+        guard let memory, let crossMask = run.crossMask else { throw ModelError.missingMemory }
+        x = try run.sublayer(x, run.norm(crossNorm, layer: layer, .crossAttentionNorm)) { h in
+            try crossAttention(h, crossWeights, layer: layer, memory: memory, mask: crossMask, run: run, cache: &cache)
+        }
+    }
+    x = try run.sublayer(x, run.norm(w.mlpNorm, layer: layer, .mlpNorm)) { h in try mlp(h, w.mlp, layer: layer, run: run) }
+    return try run.hook(.residual(run.stack, layer, .residPost), x)
+}
+
+/// Self-attention sub-layer, h [T, d] → [T, d]: queries, keys and values from this stream (plus
+/// the cache's earlier keys and values, whose rows the new ones are appended to).
+func selfAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
+    let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .selfAttention, p) }
+    let heads = run.config.heads
+    let q = try run.pass.hookHeads(point(.q), w.query(h), heads: heads, rows: run.stack, run.positions)   // [T, d]
+    var k = try run.pass.hookHeads(point(.k), w.key(h), heads: heads, rows: run.stack, run.positions)     // [T, d]
+    var v = try run.pass.hookHeads(point(.v), w.value(h), heads: heads, rows: run.stack, run.positions)   // [T, d]
+    if let all = cache?.append(layer: layer, keys: k, values: v) { (k, v) = all }   // → [cached + T, d]
+    let site = AttentionSite(stack: run.stack, layer: layer, kind: .selfAttention, queryPositions: run.positions,
+                             keyStream: run.stack, keyCount: k.shape[0])
+    return try attentionOutput(q: q, k: k, v: v, w, site: site, mask: run.selfMask, bias: run.positionBias, run: run)
+}
+
+/// Cross-attention sub-layer, h [T, d] → [T, d]: queries from this stream, keys and values from
+/// the encoder's output `memory` [S, d] — computed on the first call and then read from the cache.
+func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tensor, mask: Tensor, run: StackRun,
+                    cache: inout KVCache?) throws -> Tensor {
+    let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .crossAttention, p) }
+    let heads = run.config.heads
+    let q = try run.pass.hookHeads(point(.q), w.query(h), heads: heads, rows: run.stack, run.positions)   // [T, d]
+    let (k, v): (Tensor, Tensor)                                                                          // [S, d]
+    if let cached = cache?.cross(layer: layer) {
+        (k, v) = cached
+    } else {
+        let source = 0..<memory.shape[0]
+        k = try run.pass.hookHeads(point(.k), w.key(memory), heads: heads, rows: .encoder, source)
+        v = try run.pass.hookHeads(point(.v), w.value(memory), heads: heads, rows: .encoder, source)
+        cache?.storeCross(layer: layer, keys: k, values: v)
+    }
+    let site = AttentionSite(stack: run.stack, layer: layer, kind: .crossAttention, queryPositions: run.positions,
+                             keyStream: .encoder, keyCount: memory.shape[0])
+    return try attentionOutput(q: q, k: k, v: v, w, site: site, mask: mask, bias: nil, run: run)
+}
+
+/// The part both attentions share: attend, then the output projection, hook `out`.   → [Tq, d]
+func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, site: AttentionSite, mask: Tensor,
+                     bias: Tensor?, run: StackRun) throws -> Tensor {
+    let z = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: mask, bias: bias,
+                       site: site, pass: run.pass)
+    return try run.hook(site.point(.out), w.output(z))
+}
+
+/// MLP sub-layer, h [T, d] → [T, d]: up to mlpWidth, the activation, back down.
+func mlp(_ h: Tensor, _ w: MLPWeights, layer: Int, run: StackRun) throws -> Tensor {
+    var hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .pre), w.up(h))   // [T, mlpWidth]
+    run.config.activation.apply(&hidden)
+    hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .post), hidden)
+    return try run.hook(.sublayer(run.stack, layer, .mlp, .out), w.down(hidden))   // [T, d]
+}
+
+/// x + h, elementwise (the residual connection).
 @inline(__always)
-func residual(_ x: Tensor, _ h: Tensor, norm: Norm?) -> Tensor {
+func add(_ x: Tensor, _ h: Tensor) -> Tensor {
     var sum = x
     sum.scalars.withUnsafeMutableBufferPointer { s in
         h.scalars.withUnsafeBufferPointer { hh in
             for i in 0..<s.count { s[i] += hh[i] }
         }
     }
-    return norm.map { $0(sum) } ?? sum
+    return sum
 }

@@ -85,10 +85,12 @@ public struct TransformerModel: Sendable {
     }
 
     /// The decoder stack on `tokens`, which follow the `cache.length` tokens already in the cache
-    /// (none without one), cross-attending to `memory` if the model has an encoder.
+    /// (none without one), cross-attending to `memory`, the encoder's output, which an
+    /// encoder-decoder model requires (`ModelError.missingMemory` without it).
     /// → logits [tokens.count, vocab]. With a cache, the new keys and values are appended to it.
     public func decode(_ tokens: [Int], memory: Tensor?, cache: inout KVCache?, pass: Pass = Pass()) throws -> Tensor {
         guard let stack = weights.decoder else { throw ModelError.unexpectedInput(stack: .decoder, architecture: architecture) }
+        if architecture == .encoderDecoder && memory == nil { throw ModelError.missingMemory }
         let start = cache?.length ?? 0
         guard start + tokens.count <= config.maxLength else {
             throw ModelError.tooLong(stack: .decoder, tokens: start + tokens.count, maxLength: config.maxLength)
@@ -111,12 +113,15 @@ public struct TransformerModel: Sendable {
         }
         let run = StackRun(config: config, stack: stack, positions: positions,
                            selfMask: rule.grid(queries: positions, keys: keys), positionBias: bias,
-                           memory: memory, crossMask: memory.map { cross(validSource: $0.shape[0]).grid(queries: positions, keys: $0.shape[0]) },
+                           crossMask: memory.map { cross(validSource: $0.shape[0]).grid(queries: positions, keys: $0.shape[0]) },
                            pass: pass)
         var cache = cache
         var x = try embed(tokens, positions: positions, stack: stack, pass: pass)
         for (l, block) in w.blocks.enumerated() {
-            x = try blockForward(x, block, layer: l, run: run, cache: &cache)
+            switch stack {
+            case .encoder: x = try encoderBlock(x, block, layer: l, run: run)
+            case .decoder: x = try decoderBlock(x, block, layer: l, memory: memory, run: run, cache: &cache)
+            }
         }
         if let norm = w.finalNorm { x = try pass.hook(.finalNorm(stack), norm(x), rows: stack, positions) }
         return (x, cache)
@@ -136,7 +141,7 @@ public struct TransformerModel: Sendable {
         case .sinusoidal: added = sinusoidalPositions(positions, width: d)
         case .relativeBias: added = nil
         }
-        if let added { x = residual(x, added, norm: nil) }
+        if let added { x = add(x, added) }
         x = try pass.hook(.embed(stack), x, rows: stack, positions)
         guard let norm = weights.embeddingNorm else { return x }
         return try pass.hook(.embeddingNorm(stack), norm(x), rows: stack, positions)

@@ -5,6 +5,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case idOutOfRange(id: Int, vocabularySize: Int)
     case missingInput(stack: Stack, architecture: Architecture)
     case unexpectedInput(stack: Stack, architecture: Architecture)
+    case missingMemory
     case hookShape(point: String, expected: [Int], got: [Int])
     case weights(String)
     case config(String)
@@ -21,6 +22,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "an \(architecture.rawValue) model needs \(stack == .decoder ? "a decoder (target) input" : "an encoder input")"
         case let .unexpectedInput(stack, architecture):
             "an \(architecture.rawValue) model has no \(stack.rawValue); it takes no \(stack == .decoder ? "target" : "encoder input")"
+        case .missingMemory:
+            "an encoder-decoder model's decoder cross-attends to the encoder's output: pass the memory that encode() returned"
         case let .hookShape(point, expected, got):
             "the hook at \(point) returned shape \(got); it must return \(expected)"
         case .weights(let what):
