@@ -3,10 +3,20 @@ import TensorCore
 /// One forward pass's hooks, and what it noticed along the way.
 public final class Pass {
     public let hooks: Hooks
+    /// Whether to keep the activations a backward pass needs (`saved`).
+    public let saving: Bool
     /// Query rows whose every key was blocked (their pattern rows are all 0).
     public internal(set) var fullyBlockedRows = 0
+    /// With `saving`, each stack's activations, one record per block, from the last call that ran
+    /// the stack; empty otherwise (nothing is kept, nothing is copied).
+    public internal(set) var saved: [Stack: [SavedActivations]] = [:]
+    /// With `saving`, each stack's final norm (pre-norm models), the unembedding's input.
+    public internal(set) var savedFinalNorm: [Stack: SavedNorm] = [:]
 
-    public init(hooks: Hooks = Hooks()) { self.hooks = hooks }
+    public init(hooks: Hooks = Hooks(), saving: Bool = false) {
+        self.hooks = hooks
+        self.saving = saving
+    }
 
     /// Runs the hooks at `point` if any listen; otherwise hands `tensor` back untouched.
     func hook(_ point: HookPoint, _ tensor: Tensor, rows: Stack, _ rowPositions: Range<Int>,
@@ -38,8 +48,10 @@ struct AttentionSite {
 ///   2. the mask                                        [Tq, Tk]      → hook `mask`
 ///   3. pattern[h] = softmax of scores[h] where allowed [H, Tq, Tk]   → hook `pattern`
 ///   4. z[:, h] = pattern[h] · v_h                       [Tq, d]       → hook `z`
+///
+/// Returns z and the pattern it weighed the values with (which a backward pass keeps).
 func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Tensor, bias: Tensor?,
-            site: AttentionSite, pass: Pass) throws -> Tensor {
+            site: AttentionSite, pass: Pass) throws -> (z: Tensor, pattern: Tensor) {
     let (tq, tk, d) = (q.shape[0], k.shape[0], q.shape[1])
     let dh = d / heads
     let rows = (stack: site.stack, positions: site.queryPositions)
@@ -88,7 +100,7 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
             }
         }
     }
-    return try pass.hook(site.point(.z), z, rows: rows.stack, rows.positions)
+    return (try pass.hook(site.point(.z), z, rows: rows.stack, rows.positions), pattern)
 }
 
 /// [T, H·dₕ] → [H, T, dₕ]: how the q, k, v hooks show a projection, one head per slice.

@@ -12,6 +12,10 @@ struct StackRun {
     /// The cross mask [T, S], in a decoder of an encoder-decoder model.
     let crossMask: Tensor?
     let pass: Pass
+    /// One collector per block when the pass saves activations; nil otherwise.
+    let savers: [LayerSaver]?
+
+    func saver(_ layer: Int) -> LayerSaver? { savers?[layer] }
 
     var scale: Float {
         config.scoreScaling == .none ? 1 : 1 / Float(config.headWidth).squareRoot()
@@ -25,7 +29,12 @@ struct StackRun {
     /// The norm of `site` in block `layer` as a sub-layer function: `norm(x)` through its hook
     /// `{stack}.{layer}.{site}.out`.
     func norm(_ norm: Norm, layer: Int, _ site: HookPoint.Site) -> Sublayer {
-        { x in try hook(.sublayer(stack, layer, site, .out), norm(x)) }
+        { x in
+            let y = try hook(.sublayer(stack, layer, site, .out), norm(x))
+            saver(layer)?.save(.normInput(site), x)
+            saver(layer)?.save(.normOutput(site), y)
+            return y
+        }
     }
 
     /// How this model wraps a sub-layer in its norm and residual connection, chosen once.
@@ -62,12 +71,16 @@ func postNormSublayer(_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Te
 func encoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, run: StackRun) throws -> Tensor {
     var noCache: KVCache? = nil
     var x = try run.hook(.residual(run.stack, layer, .residPre), x)
+    run.saver(layer)?.save(.residPre, x)
     x = try run.sublayer(x, run.norm(w.selfAttentionNorm, layer: layer, .selfAttentionNorm)) { h in
         try selfAttention(h, w.selfAttention, layer: layer, run: run, cache: &noCache)
     }
     x = try run.hook(.residual(run.stack, layer, .residMid), x)
+    run.saver(layer)?.save(.residMid, x)
     x = try run.sublayer(x, run.norm(w.mlpNorm, layer: layer, .mlpNorm)) { h in try mlp(h, w.mlp, layer: layer, run: run) }
-    return try run.hook(.residual(run.stack, layer, .residPost), x)
+    x = try run.hook(.residual(run.stack, layer, .residPost), x)
+    run.saver(layer)?.save(.residPost, x)
+    return x
 }
 
 /// A decoder block, [T, d] → [T, d]: causal self-attention (reading earlier keys and values from
@@ -82,10 +95,12 @@ func encoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, run: StackRun) thr
 func decoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, memory: Tensor?, run: StackRun,
                   cache: inout KVCache?) throws -> Tensor {
     var x = try run.hook(.residual(run.stack, layer, .residPre), x)
+    run.saver(layer)?.save(.residPre, x)
     x = try run.sublayer(x, run.norm(w.selfAttentionNorm, layer: layer, .selfAttentionNorm)) { h in
         try selfAttention(h, w.selfAttention, layer: layer, run: run, cache: &cache)
     }
     x = try run.hook(.residual(run.stack, layer, .residMid), x)
+    run.saver(layer)?.save(.residMid, x)
     if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm {
         guard let memory, let crossMask = run.crossMask else { throw ModelError.missingMemory }
         x = try run.sublayer(x, run.norm(crossNorm, layer: layer, .crossAttentionNorm)) { h in
@@ -93,7 +108,9 @@ func decoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, memory: Tensor?, r
         }
     }
     x = try run.sublayer(x, run.norm(w.mlpNorm, layer: layer, .mlpNorm)) { h in try mlp(h, w.mlp, layer: layer, run: run) }
-    return try run.hook(.residual(run.stack, layer, .residPost), x)
+    x = try run.hook(.residual(run.stack, layer, .residPost), x)
+    run.saver(layer)?.save(.residPost, x)
+    return x
 }
 
 /// Self-attention sub-layer, h [T, d] → [T, d]: queries, keys and values from this stream (plus
@@ -105,6 +122,7 @@ func selfAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, run: StackRun
     var k = try run.pass.hookHeads(point(.k), w.key(h), heads: heads, rows: run.stack, run.positions)     // [T, d]
     var v = try run.pass.hookHeads(point(.v), w.value(h), heads: heads, rows: run.stack, run.positions)   // [T, d]
     if let all = cache?.append(layer: layer, keys: k, values: v) { (k, v) = all }   // → [cached + T, d]
+    save(q: q, k: k, v: v, .selfAttention, run.saver(layer))
     let site = AttentionSite(stack: run.stack, layer: layer, kind: .selfAttention, queryPositions: run.positions,
                              keyStream: run.stack, keyCount: k.shape[0])
     return try attentionOutput(q: q, k: k, v: v, w, site: site, mask: run.selfMask, bias: run.positionBias, run: run)
@@ -126,6 +144,7 @@ func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tens
         v = try run.pass.hookHeads(point(.v), w.value(memory), heads: heads, rows: .encoder, source)
         cache?.storeCross(layer: layer, keys: k, values: v)
     }
+    save(q: q, k: k, v: v, .crossAttention, run.saver(layer))
     let site = AttentionSite(stack: run.stack, layer: layer, kind: .crossAttention, queryPositions: run.positions,
                              keyStream: .encoder, keyCount: memory.shape[0])
     return try attentionOutput(q: q, k: k, v: v, w, site: site, mask: mask, bias: nil, run: run)
@@ -134,16 +153,27 @@ func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tens
 /// The part both attentions share: attend, then the output projection, hook `out`.   → [Tq, d]
 func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, site: AttentionSite, mask: Tensor,
                      bias: Tensor?, run: StackRun) throws -> Tensor {
-    let z = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: mask, bias: bias,
-                       site: site, pass: run.pass)
+    let (z, pattern) = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: mask, bias: bias,
+                                  site: site, pass: run.pass)
+    run.saver(site.layer)?.save(.pattern(site.kind), pattern)
+    run.saver(site.layer)?.save(.z(site.kind), z)
     return try run.hook(site.point(.out), w.output(z))
+}
+
+/// Keeps an attention's projections for a backward pass (when the pass saves).
+private func save(q: Tensor, k: Tensor, v: Tensor, _ site: HookPoint.Site, _ saver: LayerSaver?) {
+    saver?.save(.q(site), q)
+    saver?.save(.k(site), k)
+    saver?.save(.v(site), v)
 }
 
 /// MLP sub-layer, h [T, d] → [T, d]: up to mlpWidth, the activation, back down.
 func mlp(_ h: Tensor, _ w: MLPWeights, layer: Int, run: StackRun) throws -> Tensor {
     var hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .pre), w.up(h))   // [T, mlpWidth]
+    run.saver(layer)?.save(.mlpPre, hidden)   // (saving shares the buffer; the activation then copies it)
     run.config.activation.apply(&hidden)
     hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .post), hidden)
+    run.saver(layer)?.save(.mlpPost, hidden)
     return try run.hook(.sublayer(run.stack, layer, .mlp, .out), w.down(hidden))   // [T, d]
 }
 

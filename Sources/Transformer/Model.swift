@@ -114,7 +114,7 @@ public struct TransformerModel: Sendable {
         let run = StackRun(config: config, stack: stack, positions: positions,
                            selfMask: rule.grid(queries: positions, keys: keys), positionBias: bias,
                            crossMask: memory.map { cross(validSource: $0.shape[0]).grid(queries: positions, keys: $0.shape[0]) },
-                           pass: pass)
+                           pass: pass, savers: pass.saving ? w.blocks.map { _ in LayerSaver() } : nil)
         var cache = cache
         var x = try embed(tokens, positions: positions, stack: stack, pass: pass)
         for (l, block) in w.blocks.enumerated() {
@@ -123,7 +123,12 @@ public struct TransformerModel: Sendable {
             case .decoder: x = try decoderBlock(x, block, layer: l, memory: memory, run: run, cache: &cache)
             }
         }
-        if let norm = w.finalNorm { x = try pass.hook(.finalNorm(stack), norm(x), rows: stack, positions) }
+        if let norm = w.finalNorm {
+            let normed = try pass.hook(.finalNorm(stack), norm(x), rows: stack, positions)
+            if pass.saving { pass.savedFinalNorm[stack] = SavedNorm(input: x, output: normed) }
+            x = normed
+        }
+        if let savers = run.savers { pass.saved[stack] = savers.map(\.record) }
         return (x, cache)
     }
 
