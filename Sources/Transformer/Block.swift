@@ -4,13 +4,20 @@ import TensorCore
 struct StackRun {
     let config: ModelConfig
     let stack: Stack
-    /// Absolute positions of the tokens in this call (0..<T, or the new tokens with a KV cache).
+    /// Absolute positions of each sequence's rows in this call (0..<T, or the new tokens with a KV cache).
     let positions: Range<Int>
-    /// Self-attention mask [T, keys] and, for T5-style models, the stack's position bias [H, T, keys].
-    let selfMask: Tensor
+    /// How the B sequences sit in the [B·T, d] block (B = 1 for a plain pass), and their
+    /// self-attention keys (the cache's rows too).
+    let layout: BatchLayout
+    let keyLayout: BatchLayout
+    /// Each sequence's self-attention mask [T, keys] and, for T5-style models, the stack's
+    /// position bias [H, T, keys].
+    let selfMasks: [Tensor]
     let positionBias: Tensor?
-    /// The cross mask [T, S], in a decoder of an encoder-decoder model.
-    let crossMask: Tensor?
+    /// The encoder's layout and each sequence's cross mask [T, S], in a decoder of an
+    /// encoder-decoder model.
+    let memoryLayout: BatchLayout?
+    let crossMasks: [Tensor]?
     let pass: Pass
     /// One collector per block when the pass saves activations; nil otherwise.
     let savers: [LayerSaver]?
@@ -21,9 +28,16 @@ struct StackRun {
         config.scoreScaling == .none ? 1 : 1 / Float(config.headWidth).squareRoot()
     }
 
-    /// Runs the hooks at `point` on a [T, …] activation of this stack's tokens.
+    /// Runs the hooks at `point` on a [B·T, …] activation of this stack's tokens, sequence by sequence.
     func hook(_ point: HookPoint, _ x: Tensor) throws -> Tensor {
-        try pass.hook(point, x, rows: stack, positions)
+        try pass.hookRows(point, x, layout: layout, rows: stack, start: positions.lowerBound)
+    }
+
+    /// A projection [B·T, d] through its hook, shown per head.
+    func hookHeads(_ point: HookPoint, _ x: Tensor, layout: BatchLayout? = nil, rows: Stack? = nil) throws -> Tensor {
+        let rowStack = rows ?? stack
+        return try pass.hookHeads(point, x, heads: config.heads, layout: layout ?? self.layout, rows: rowStack,
+                                  start: rowStack == stack ? positions.lowerBound : 0)
     }
 
     /// The norm of `site` in block `layer` as a sub-layer function: `norm(x)` through its hook
@@ -102,9 +116,12 @@ func decoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, memory: Tensor?, r
     x = try run.hook(.residual(run.stack, layer, .residMid), x)
     run.saver(layer)?.save(.residMid, x)
     if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm {
-        guard let memory, let crossMask = run.crossMask else { throw ModelError.missingMemory }
+        guard let memory, let memoryLayout = run.memoryLayout, let crossMasks = run.crossMasks else {
+            throw ModelError.missingMemory
+        }
         x = try run.sublayer(x, run.norm(crossNorm, layer: layer, .crossAttentionNorm)) { h in
-            try crossAttention(h, crossWeights, layer: layer, memory: memory, mask: crossMask, run: run, cache: &cache)
+            try crossAttention(h, crossWeights, layer: layer, memory: memory, memoryLayout: memoryLayout,
+                               masks: crossMasks, run: run, cache: &cache)
         }
     }
     x = try run.sublayer(x, run.norm(w.mlpNorm, layer: layer, .mlpNorm)) { h in try mlp(h, w.mlp, layer: layer, run: run) }
@@ -113,51 +130,68 @@ func decoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, memory: Tensor?, r
     return x
 }
 
-/// Self-attention sub-layer, h [T, d] → [T, d]: queries, keys and values from this stream (plus
-/// the cache's earlier keys and values, whose rows the new ones are appended to).
+/// Self-attention sub-layer, h [B·T, d] → [B·T, d]: queries, keys and values from this stream
+/// (plus the cache's earlier keys and values, whose rows the new ones are appended to).
 func selfAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
     let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .selfAttention, p) }
-    let heads = run.config.heads
-    let q = try run.pass.hookHeads(point(.q), w.query(h), heads: heads, rows: run.stack, run.positions)   // [T, d]
-    var k = try run.pass.hookHeads(point(.k), w.key(h), heads: heads, rows: run.stack, run.positions)     // [T, d]
-    var v = try run.pass.hookHeads(point(.v), w.value(h), heads: heads, rows: run.stack, run.positions)   // [T, d]
+    let q = try run.hookHeads(point(.q), w.query(h))   // [B·T, d]
+    var k = try run.hookHeads(point(.k), w.key(h))     // [B·T, d]
+    var v = try run.hookHeads(point(.v), w.value(h))   // [B·T, d]
     if let all = cache?.append(layer: layer, keys: k, values: v) { (k, v) = all }   // → [cached + T, d]
     save(q: q, k: k, v: v, .selfAttention, run.saver(layer))
-    let site = AttentionSite(stack: run.stack, layer: layer, kind: .selfAttention, queryPositions: run.positions,
-                             keyStream: run.stack, keyCount: k.shape[0])
-    return try attentionOutput(q: q, k: k, v: v, w, site: site, mask: run.selfMask, bias: run.positionBias, run: run)
+    return try attentionOutput(q: q, k: k, v: v, w, layer: layer, .selfAttention, keys: run.keyLayout, keyStream: run.stack,
+                               masks: run.selfMasks, bias: run.positionBias, run: run)
 }
 
-/// Cross-attention sub-layer, h [T, d] → [T, d]: queries from this stream, keys and values from
-/// the encoder's output `memory` [S, d] — computed on the first call and then read from the cache.
-func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tensor, mask: Tensor, run: StackRun,
-                    cache: inout KVCache?) throws -> Tensor {
+/// Cross-attention sub-layer, h [B·T, d] → [B·T, d]: queries from this stream, keys and values
+/// from the encoder's output `memory` [B·S, d] — computed on the first call, then read from the cache.
+func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tensor, memoryLayout: BatchLayout,
+                    masks: [Tensor], run: StackRun, cache: inout KVCache?) throws -> Tensor {
     let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .crossAttention, p) }
-    let heads = run.config.heads
-    let q = try run.pass.hookHeads(point(.q), w.query(h), heads: heads, rows: run.stack, run.positions)   // [T, d]
-    let (k, v): (Tensor, Tensor)                                                                          // [S, d]
+    let q = try run.hookHeads(point(.q), w.query(h))   // [B·T, d]
+    let (k, v): (Tensor, Tensor)                       // [B·S, d]
     if let cached = cache?.cross(layer: layer) {
         (k, v) = cached
     } else {
-        let source = 0..<memory.shape[0]
-        k = try run.pass.hookHeads(point(.k), w.key(memory), heads: heads, rows: .encoder, source)
-        v = try run.pass.hookHeads(point(.v), w.value(memory), heads: heads, rows: .encoder, source)
+        k = try run.hookHeads(point(.k), w.key(memory), layout: memoryLayout, rows: .encoder)
+        v = try run.hookHeads(point(.v), w.value(memory), layout: memoryLayout, rows: .encoder)
         cache?.storeCross(layer: layer, keys: k, values: v)
     }
     save(q: q, k: k, v: v, .crossAttention, run.saver(layer))
-    let site = AttentionSite(stack: run.stack, layer: layer, kind: .crossAttention, queryPositions: run.positions,
-                             keyStream: .encoder, keyCount: memory.shape[0])
-    return try attentionOutput(q: q, k: k, v: v, w, site: site, mask: mask, bias: nil, run: run)
+    return try attentionOutput(q: q, k: k, v: v, w, layer: layer, .crossAttention, keys: memoryLayout, keyStream: .encoder,
+                               masks: masks, bias: nil, run: run)
 }
 
-/// The part both attentions share: attend, then the output projection, hook `out`.   → [Tq, d]
-func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, site: AttentionSite, mask: Tensor,
-                     bias: Tensor?, run: StackRun) throws -> Tensor {
-    let (z, pattern) = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: mask, bias: bias,
-                                  site: site, pass: run.pass)
-    run.saver(site.layer)?.save(.pattern(site.kind), pattern)
-    run.saver(site.layer)?.save(.z(site.kind), z)
-    return try run.hook(site.point(.out), w.output(z))
+/// The part both attentions share: attend sequence by sequence (each over its own padded keys),
+/// then the output projection on the whole block, hook `out`.   → [B·T, d]
+func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, layer: Int, _ kind: HookPoint.Site,
+                     keys: BatchLayout, keyStream: Stack, masks: [Tensor], bias: Tensor?, run: StackRun) throws -> Tensor {
+    let queries = run.layout
+    var z = queries.isPlain ? Tensor(zeros: [0]) : Tensor(zeros: q.shape)
+    var patterns: [Tensor] = []
+    for b in 0..<queries.count {
+        let site = AttentionSite(stack: run.stack, layer: layer, kind: kind, sequence: b,
+                                 queryPositions: run.positions.lowerBound..<(run.positions.lowerBound + queries.lengths[b]),
+                                 keyStream: keyStream, keyCount: keys.lengths[b])
+        let (zb, pattern) = try attend(q: queries.sequence(b, of: q), k: keys.sequence(b, of: k), v: keys.sequence(b, of: v),
+                                       heads: run.config.heads, scale: run.scale, mask: masks[b], bias: bias,
+                                       site: site, pass: run.pass)
+        if queries.isPlain { z = zb } else { z.replaceRows(queries.block(b), with: zb) }
+        if run.saver(layer) != nil { patterns.append(pattern) }
+    }
+    if let saver = run.saver(layer) {
+        saver.save(.pattern(kind), patterns.count == 1 ? patterns[0] : concatenatingRows(patterns))
+        saver.save(.z(kind), z)
+    }
+    return try run.hook(.sublayer(run.stack, layer, kind, .out), w.output(z))
+}
+
+/// Tensors of equal trailing shape, one after another along the first axis.
+func concatenatingRows(_ parts: [Tensor]) -> Tensor {
+    guard let first = parts.first else { return Tensor(zeros: [0]) }
+    var shape = first.shape
+    shape[0] = parts.reduce(0) { $0 + $1.shape[0] }
+    return Tensor(shape: shape, scalars: parts.flatMap(\.scalars))
 }
 
 /// Keeps an attention's projections for a backward pass (when the pass saves).

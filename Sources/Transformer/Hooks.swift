@@ -11,6 +11,8 @@ public struct HookContext: Sendable {
     /// The stream and positions of the columns, for scores, masks and patterns; nil otherwise.
     public let columns: Stack?
     public let columnPositions: Range<Int>?
+    /// Which sequence of a batch (`forward(batch:)`) the activation belongs to; 0 otherwise.
+    public let sequence: Int
 }
 
 /// A function called at hook points. Return nil to leave the activation as it is, or a tensor of

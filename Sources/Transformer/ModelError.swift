@@ -6,6 +6,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case missingInput(stack: Stack, architecture: Architecture)
     case unexpectedInput(stack: Stack, architecture: Architecture)
     case missingMemory
+    case emptyBatch
     case hookShape(point: String, expected: [Int], got: [Int])
     case weights(String)
     case config(String)
@@ -24,6 +25,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "an \(architecture.rawValue) model has no \(stack.rawValue); it takes no \(stack == .decoder ? "target" : "encoder input")"
         case .missingMemory:
             "an encoder-decoder model's decoder cross-attends to the encoder's output: pass the memory that encode() returned"
+        case .emptyBatch:
+            "the batch is empty: give at least one input"
         case let .hookShape(point, expected, got):
             "the hook at \(point) returned shape \(got); it must return \(expected)"
         case .weights(let what):
