@@ -53,7 +53,7 @@ public enum PositionScheme: Sendable, Equatable {
 
 /// Whether raw scores QKᵀ are divided by √d_head before the softmax. T5 folds the factor into its
 /// initialisation instead and does not scale.
-public enum ScoreScaling: String, Sendable { case inverseSqrtHeadDim = "sqrt", none }
+public enum ScoreScaling: String, Sendable, CaseIterable { case inverseSqrtHeadDim = "sqrt", none }
 
 /// Everything that fixes a model's shape and its arithmetic. The three architectures read the same
 /// configuration; BERT, GPT-2 and T5 checkpoints are settings of these fields.

@@ -10,6 +10,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case hookShape(point: String, expected: [Int], got: [Int])
     case weights(String)
     case config(String)
+    case configField(field: String, problem: String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "the hook at \(point) returned shape \(got); it must return \(expected)"
         case .weights(let what):
             "weights do not fit the model: \(what)"
+        case let .configField(field, problem):
+            "config.json: field '\(field)' \(problem)"
         case .config(let what):
             "invalid model configuration: \(what)"
         }
