@@ -127,7 +127,9 @@ public enum Preset: String, Sendable, CaseIterable {
     case nano, tiny, small
     case gpt2Small = "gpt2-small"
 
-    public func config(vocabularySize: Int = BuiltinTokenizer.shared.vocabularySize) -> ModelConfig {
+    /// The preset's shape for a vocabulary of `vocabularySize` ids (`config()`, in Tokenizer.swift,
+    /// sizes it for the built-in tokenizer; the presets themselves know no tokenizer).
+    public func config(vocabularySize: Int) -> ModelConfig {
         switch self {
         case .nano:
             ModelConfig(width: 16, heads: 2, layers: 2, mlpWidth: 64, vocabularySize: vocabularySize, maxLength: 64)
