@@ -3,17 +3,27 @@ import TensorCore
 /// One forward pass's hooks, and what it noticed along the way.
 public final class Pass {
     public let hooks: Hooks
+    /// Whether to keep the activations a backward pass needs (`saved`).
+    public let saving: Bool
     /// Query rows whose every key was blocked (their pattern rows are all 0).
     public internal(set) var fullyBlockedRows = 0
+    /// With `saving`, each stack's activations, one record per block, from the last call that ran
+    /// the stack; empty otherwise (nothing is kept, nothing is copied).
+    public internal(set) var saved: [Stack: [SavedActivations]] = [:]
+    /// With `saving`, each stack's final norm (pre-norm models), the unembedding's input.
+    public internal(set) var savedFinalNorm: [Stack: SavedNorm] = [:]
 
-    public init(hooks: Hooks = Hooks()) { self.hooks = hooks }
+    public init(hooks: Hooks = Hooks(), saving: Bool = false) {
+        self.hooks = hooks
+        self.saving = saving
+    }
 
     /// Runs the hooks at `point` if any listen; otherwise hands `tensor` back untouched.
     func hook(_ point: HookPoint, _ tensor: Tensor, rows: Stack, _ rowPositions: Range<Int>,
-              columns: Stack? = nil, _ columnPositions: Range<Int>? = nil) throws -> Tensor {
+              columns: Stack? = nil, _ columnPositions: Range<Int>? = nil, sequence: Int = 0) throws -> Tensor {
         guard !hooks.isEmpty, hooks.wants(point) else { return tensor }
         let context = HookContext(point: point, rows: rows, rowPositions: rowPositions,
-                                  columns: columns, columnPositions: columnPositions)
+                                  columns: columns, columnPositions: columnPositions, sequence: sequence)
         return try hooks.run(context, tensor)
     }
 }
@@ -22,12 +32,13 @@ public final class Pass {
 struct AttentionSite {
     let stack: Stack
     let layer: Int
-    let kind: String                 // "self_attn" or "cross_attn"
-    let queryPositions: Range<Int>   // absolute positions of the query rows
+    let kind: HookPoint.Site         // .selfAttention or .crossAttention
+    let sequence: Int                // which sequence of a batch
+    let queryPositions: Range<Int>   // absolute positions of the real query rows
     let keyStream: Stack             // the stream the keys come from (the encoder, for cross)
-    let keyCount: Int
+    let keyCount: Int                // real keys; more rows past them are padding
 
-    func point(_ name: String) -> HookPoint { .block(stack, layer, "\(kind).\(name)") }
+    func point(_ point: HookPoint.Point) -> HookPoint { .sublayer(stack, layer, kind, point) }
 }
 
 /// Multi-head attention of queries q [Tq, d] over keys k [Tk, d] and values v [Tk, d], in the
@@ -38,12 +49,25 @@ struct AttentionSite {
 ///   2. the mask                                        [Tq, Tk]      → hook `mask`
 ///   3. pattern[h] = softmax of scores[h] where allowed [H, Tq, Tk]   → hook `pattern`
 ///   4. z[:, h] = pattern[h] · v_h                       [Tq, d]       → hook `z`
+///
+/// In a padded batch the rows past `site.queryPositions.count` and the keys past `site.keyCount`
+/// are padding: the mask blocks those keys, and the hooks see only the real part.
+/// Returns z and the pattern it weighed the values with (which a backward pass keeps).
 func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Tensor, bias: Tensor?,
-            site: AttentionSite, pass: Pass) throws -> Tensor {
+            site: AttentionSite, pass: Pass) throws -> (z: Tensor, pattern: Tensor) {
     let (tq, tk, d) = (q.shape[0], k.shape[0], q.shape[1])
     let dh = d / heads
-    let rows = (stack: site.stack, positions: site.queryPositions)
-    let columns = (stack: site.keyStream, positions: 0..<site.keyCount)
+    let realRows = site.queryPositions.count
+    /// Hooks see the sequence's real rows and keys only.
+    func hooked(_ point: HookPoint.Point, _ x: Tensor, columns: Bool = true) throws -> Tensor {
+        guard !pass.hooks.isEmpty, pass.hooks.wants(site.point(point)) else { return x }
+        var out = x
+        let part = x.cropped(rows: realRows, cols: columns ? site.keyCount : x.shape[x.rank - 1])
+        out.uncrop(try pass.hook(site.point(point), part, rows: site.stack, site.queryPositions,
+                                 columns: columns ? site.keyStream : nil, columns ? 0..<site.keyCount : nil,
+                                 sequence: site.sequence))
+        return out
+    }
 
     // 1. scores
     var scores = bias ?? Tensor(zeros: [heads, tq, tk])
@@ -58,23 +82,28 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
             }
         }
     }
-    scores = try pass.hook(site.point("scores"), scores, rows: rows.stack, rows.positions,
-                           columns: columns.stack, columns.positions)
+    scores = try hooked(.scores, scores)
 
     // 2. mask
-    let allowed = try pass.hook(site.point("mask"), mask, rows: rows.stack, rows.positions,
-                                columns: columns.stack, columns.positions)
+    let allowed = try hooked(.mask, mask)
 
-    // 3. pattern
+    // 3. pattern (padded query rows are normalised too, but not counted as blocked)
     var pattern = scores
     pattern.scalars.withUnsafeMutableBufferPointer { pp in
         allowed.scalars.withUnsafeBufferPointer { pm in
-            pass.fullyBlockedRows += maskedSoftmaxRows(pp.baseAddress!, rows: heads * tq, cols: tk,
-                                                       mask: pm.baseAddress!, maskRows: tq)
+            guard realRows < tq else {
+                pass.fullyBlockedRows += maskedSoftmaxRows(pp.baseAddress!, rows: heads * tq, cols: tk,
+                                                           mask: pm.baseAddress!, maskRows: tq)
+                return
+            }
+            for h in 0..<heads {
+                let head = pp.baseAddress! + h * tq * tk
+                pass.fullyBlockedRows += maskedSoftmaxRows(head, rows: realRows, cols: tk, mask: pm.baseAddress!)
+                maskedSoftmaxRows(head + realRows * tk, rows: tq - realRows, cols: tk, mask: pm.baseAddress! + realRows * tk)
+            }
         }
     }
-    pattern = try pass.hook(site.point("pattern"), pattern, rows: rows.stack, rows.positions,
-                            columns: columns.stack, columns.positions)
+    pattern = try hooked(.pattern, pattern)
 
     // 4. weighted values, each head into its own columns of z
     var z = Tensor(zeros: [tq, d])
@@ -88,7 +117,7 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
             }
         }
     }
-    return try pass.hook(site.point("z"), z, rows: rows.stack, rows.positions)
+    return (try hooked(.z, z, columns: false), pattern)
 }
 
 /// [T, H·dₕ] → [H, T, dₕ]: how the q, k, v hooks show a projection, one head per slice.
@@ -114,12 +143,4 @@ func mergeHeads(_ x: Tensor) -> Tensor {
         }
     }
     return out
-}
-
-extension Pass {
-    /// A projection through its hook, shown per head ([H, T, dₕ]) only when a hook listens.
-    func hookHeads(_ point: HookPoint, _ x: Tensor, heads: Int, rows: Stack, _ positions: Range<Int>) throws -> Tensor {
-        guard !hooks.isEmpty, hooks.wants(point) else { return x }
-        return mergeHeads(try hook(point, splitHeads(x, heads: heads), rows: rows, positions))
-    }
 }

@@ -4,93 +4,221 @@ import TensorCore
 struct StackRun {
     let config: ModelConfig
     let stack: Stack
-    /// Absolute positions of the tokens in this call (0..<T, or the new tokens with a KV cache).
+    /// Absolute positions of each sequence's rows in this call (0..<T, or the new tokens with a KV cache).
     let positions: Range<Int>
-    /// Self-attention mask [T, keys] and, for T5-style models, the stack's position bias [H, T, keys].
-    let selfMask: Tensor
+    /// How the B sequences sit in the [B·T, d] block (B = 1 for a plain pass), and their
+    /// self-attention keys (the cache's rows too).
+    let layout: BatchLayout
+    let keyLayout: BatchLayout
+    /// Each sequence's self-attention mask [T, keys] and, for T5-style models, the stack's
+    /// position bias [H, T, keys].
+    let selfMasks: [Tensor]
     let positionBias: Tensor?
-    /// The encoder's output [S, d] and the cross mask [T, S], in a decoder of an encoder-decoder model.
-    let memory: Tensor?
-    let crossMask: Tensor?
+    /// The encoder's layout and each sequence's cross mask [T, S], in a decoder of an
+    /// encoder-decoder model.
+    let memoryLayout: BatchLayout?
+    let crossMasks: [Tensor]?
     let pass: Pass
+    /// One collector per block when the pass saves activations; nil otherwise.
+    let savers: [LayerSaver]?
+
+    func saver(_ layer: Int) -> LayerSaver? { savers?[layer] }
 
     var scale: Float {
         config.scoreScaling == .none ? 1 : 1 / Float(config.headWidth).squareRoot()
     }
-}
 
-/// One block, [T, d] → [T, d]:
-///
-///     pre-norm:   x = x + SelfAttn(norm(x));  x = x + CrossAttn(norm(x), memory);  x = x + MLP(norm(x))
-///     post-norm:  x = norm(x + SelfAttn(x));  x = norm(x + CrossAttn(x, memory));  x = norm(x + MLP(x))
-///
-/// An encoder block and a decoder block are this same function; they differ in `run.selfMask`
-/// (bidirectional vs causal) and in whether there is a memory to cross-attend to.
-func blockForward(_ input: Tensor, _ w: BlockWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
-    let pass = run.pass, stack = run.stack, positions = run.positions
-    let pre = run.config.normPlacement == .pre
-    var x = try pass.hook(.block(stack, layer, "resid_pre"), input, rows: stack, positions)
-
-    // Self-attention (keys and values from this stream, plus the cache's earlier rows).
-    var h = pre ? w.selfAttentionNorm(x) : x
-    let q = try pass.hookHeads(.block(stack, layer, "self_attn.q"), w.selfAttention.query(h),
-                               heads: run.config.heads, rows: stack, positions)
-    var k = try pass.hookHeads(.block(stack, layer, "self_attn.k"), w.selfAttention.key(h),
-                               heads: run.config.heads, rows: stack, positions)
-    var v = try pass.hookHeads(.block(stack, layer, "self_attn.v"), w.selfAttention.value(h),
-                               heads: run.config.heads, rows: stack, positions)
-    if cache != nil { (k, v) = cache!.append(layer: layer, keys: k, values: v) }
-    let selfSite = AttentionSite(stack: stack, layer: layer, kind: "self_attn", queryPositions: positions,
-                                 keyStream: stack, keyCount: k.shape[0])
-    h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: run.selfMask,
-                   bias: run.positionBias, site: selfSite, pass: pass)
-    h = try pass.hook(selfSite.point("out"), w.selfAttention.output(h), rows: stack, positions)
-    x = residual(x, h, norm: pre ? nil : w.selfAttentionNorm)
-    x = try pass.hook(.block(stack, layer, "resid_mid"), x, rows: stack, positions)
-
-    // Cross-attention (queries from this stream, keys and values from the encoder's output).
-    if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm,
-       let memory = run.memory, let crossMask = run.crossMask {
-        h = pre ? crossNorm(x) : x
-        let q = try pass.hookHeads(.block(stack, layer, "cross_attn.q"), crossWeights.query(h),
-                                   heads: run.config.heads, rows: stack, positions)
-        let (k, v): (Tensor, Tensor)
-        if let cached = cache?.cross(layer: layer) {
-            (k, v) = cached
-        } else {
-            let sourcePositions = 0..<memory.shape[0]
-            k = try pass.hookHeads(.block(stack, layer, "cross_attn.k"), crossWeights.key(memory),
-                                   heads: run.config.heads, rows: .encoder, sourcePositions)
-            v = try pass.hookHeads(.block(stack, layer, "cross_attn.v"), crossWeights.value(memory),
-                                   heads: run.config.heads, rows: .encoder, sourcePositions)
-            cache?.storeCross(layer: layer, keys: k, values: v)
-        }
-        let crossSite = AttentionSite(stack: stack, layer: layer, kind: "cross_attn", queryPositions: positions,
-                                      keyStream: .encoder, keyCount: memory.shape[0])
-        h = try attend(q: q, k: k, v: v, heads: run.config.heads, scale: run.scale, mask: crossMask,
-                       bias: nil, site: crossSite, pass: pass)
-        h = try pass.hook(crossSite.point("out"), crossWeights.output(h), rows: stack, positions)
-        x = residual(x, h, norm: pre ? nil : crossNorm)
+    /// Runs the hooks at `point` on a [B·T, …] activation of this stack's tokens, sequence by sequence.
+    func hook(_ point: HookPoint, _ x: Tensor) throws -> Tensor {
+        try pass.hookRows(point, x, layout: layout, rows: stack, start: positions.lowerBound)
     }
 
-    // MLP: up, activation, down.
-    h = pre ? w.mlpNorm(x) : x
-    var hidden = try pass.hook(.block(stack, layer, "mlp.pre"), w.mlp.up(h), rows: stack, positions)   // [T, mlpWidth]
-    run.config.activation.apply(&hidden)
-    hidden = try pass.hook(.block(stack, layer, "mlp.post"), hidden, rows: stack, positions)
-    h = try pass.hook(.block(stack, layer, "mlp.out"), w.mlp.down(hidden), rows: stack, positions)
-    x = residual(x, h, norm: pre ? nil : w.mlpNorm)
-    return try pass.hook(.block(stack, layer, "resid_post"), x, rows: stack, positions)
+    /// A projection [B·T, d] through its hook, shown per head.
+    func hookHeads(_ point: HookPoint, _ x: Tensor, layout: BatchLayout? = nil, rows: Stack? = nil) throws -> Tensor {
+        let rowStack = rows ?? stack
+        return try pass.hookHeads(point, x, heads: config.heads, layout: layout ?? self.layout, rows: rowStack,
+                                  start: rowStack == stack ? positions.lowerBound : 0)
+    }
+
+    /// The norm of `site` in block `layer` as a sub-layer function: `norm(x)` through its hook
+    /// `{stack}.{layer}.{site}.out`.
+    func norm(_ norm: Norm, layer: Int, _ site: HookPoint.Site) -> Sublayer {
+        { x in
+            let y = try hook(.sublayer(stack, layer, site, .out), norm(x))
+            saver(layer)?.save(.normInput(site), x)
+            saver(layer)?.save(.normOutput(site), y)
+            return y
+        }
+    }
+
+    /// How this model wraps a sub-layer in its norm and residual connection, chosen once.
+    var sublayer: SublayerWrapping {
+        switch config.normPlacement {
+        case .pre: return preNormSublayer
+        case .post: return postNormSublayer
+        }
+    }
 }
 
-/// x + h, then the norm for post-norm blocks.
+/// A function of the residual stream [T, d] → [T, d]: a norm, an attention or an MLP.
+typealias Sublayer = (Tensor) throws -> Tensor
+
+/// Puts a sub-layer `f` and its norm around the residual stream x (pre- or post-norm).
+typealias SublayerWrapping = (_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Tensor
+
+/// Pre-norm (GPT-2, T5): the sub-layer reads a normed copy; the residual stream is never normed.
+///     x + f(norm(x))
+func preNormSublayer(_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Tensor {
+    add(x, try f(norm(x)))
+}
+
+/// Post-norm (the original Transformer, BERT): the sum of the stream and the sub-layer is normed.
+///     norm(x + f(x))
+func postNormSublayer(_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Tensor {
+    try norm(add(x, f(x)))
+}
+
+/// An encoder block, [T, d] → [T, d]: bidirectional self-attention (or whatever `run.selfMask`
+/// says), then the MLP, each inside its norm and residual connection.
+///
+///     x = sublayer(x, self_attn_norm, SelfAttn);  x = sublayer(x, mlp_norm, MLP)
+func encoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, run: StackRun) throws -> Tensor {
+    var noCache: KVCache? = nil
+    var x = try run.hook(.residual(run.stack, layer, .residPre), x)
+    run.saver(layer)?.save(.residPre, x)
+    x = try run.sublayer(x, run.norm(w.selfAttentionNorm, layer: layer, .selfAttentionNorm)) { h in
+        try selfAttention(h, w.selfAttention, layer: layer, run: run, cache: &noCache)
+    }
+    x = try run.hook(.residual(run.stack, layer, .residMid), x)
+    run.saver(layer)?.save(.residMid, x)
+    x = try run.sublayer(x, run.norm(w.mlpNorm, layer: layer, .mlpNorm)) { h in try mlp(h, w.mlp, layer: layer, run: run) }
+    x = try run.hook(.residual(run.stack, layer, .residPost), x)
+    run.saver(layer)?.save(.residPost, x)
+    return x
+}
+
+/// A decoder block, [T, d] → [T, d]: causal self-attention (reading earlier keys and values from
+/// the cache), then — in an encoder-decoder model — cross-attention to the encoder's output
+/// `memory` [S, d], then the MLP.
+///
+///     x = sublayer(x, self_attn_norm, SelfAttn);  x = sublayer(x, cross_attn_norm, CrossAttn(·, memory));
+///     x = sublayer(x, mlp_norm, MLP)
+///
+/// A block with cross-attention weights needs a memory: without one it throws `.missingMemory`
+/// rather than quietly computing a different function.
+func decoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, memory: Tensor?, run: StackRun,
+                  cache: inout KVCache?) throws -> Tensor {
+    var x = try run.hook(.residual(run.stack, layer, .residPre), x)
+    run.saver(layer)?.save(.residPre, x)
+    x = try run.sublayer(x, run.norm(w.selfAttentionNorm, layer: layer, .selfAttentionNorm)) { h in
+        try selfAttention(h, w.selfAttention, layer: layer, run: run, cache: &cache)
+    }
+    x = try run.hook(.residual(run.stack, layer, .residMid), x)
+    run.saver(layer)?.save(.residMid, x)
+    if let crossWeights = w.crossAttention, let crossNorm = w.crossAttentionNorm {
+        guard let memory, let memoryLayout = run.memoryLayout, let crossMasks = run.crossMasks else {
+            throw ModelError.missingMemory
+        }
+        x = try run.sublayer(x, run.norm(crossNorm, layer: layer, .crossAttentionNorm)) { h in
+            try crossAttention(h, crossWeights, layer: layer, memory: memory, memoryLayout: memoryLayout,
+                               masks: crossMasks, run: run, cache: &cache)
+        }
+    }
+    x = try run.sublayer(x, run.norm(w.mlpNorm, layer: layer, .mlpNorm)) { h in try mlp(h, w.mlp, layer: layer, run: run) }
+    x = try run.hook(.residual(run.stack, layer, .residPost), x)
+    run.saver(layer)?.save(.residPost, x)
+    return x
+}
+
+/// Self-attention sub-layer, h [B·T, d] → [B·T, d]: queries, keys and values from this stream
+/// (plus the cache's earlier keys and values, whose rows the new ones are appended to).
+func selfAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
+    let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .selfAttention, p) }
+    let q = try run.hookHeads(point(.q), w.query(h))   // [B·T, d]
+    var k = try run.hookHeads(point(.k), w.key(h))     // [B·T, d]
+    var v = try run.hookHeads(point(.v), w.value(h))   // [B·T, d]
+    if let all = cache?.append(layer: layer, keys: k, values: v) { (k, v) = all }   // → [cached + T, d]
+    save(q: q, k: k, v: v, .selfAttention, run.saver(layer))
+    return try attentionOutput(q: q, k: k, v: v, w, layer: layer, .selfAttention, keys: run.keyLayout, keyStream: run.stack,
+                               masks: run.selfMasks, bias: run.positionBias, run: run)
+}
+
+/// Cross-attention sub-layer, h [B·T, d] → [B·T, d]: queries from this stream, keys and values
+/// from the encoder's output `memory` [B·S, d] — computed on the first call, then read from the cache.
+func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tensor, memoryLayout: BatchLayout,
+                    masks: [Tensor], run: StackRun, cache: inout KVCache?) throws -> Tensor {
+    let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .crossAttention, p) }
+    let q = try run.hookHeads(point(.q), w.query(h))   // [B·T, d]
+    let (k, v): (Tensor, Tensor)                       // [B·S, d]
+    if let cached = cache?.cross(layer: layer) {
+        (k, v) = cached
+    } else {
+        k = try run.hookHeads(point(.k), w.key(memory), layout: memoryLayout, rows: .encoder)
+        v = try run.hookHeads(point(.v), w.value(memory), layout: memoryLayout, rows: .encoder)
+        cache?.storeCross(layer: layer, keys: k, values: v)
+    }
+    save(q: q, k: k, v: v, .crossAttention, run.saver(layer))
+    return try attentionOutput(q: q, k: k, v: v, w, layer: layer, .crossAttention, keys: memoryLayout, keyStream: .encoder,
+                               masks: masks, bias: nil, run: run)
+}
+
+/// The part both attentions share: attend sequence by sequence (each over its own padded keys),
+/// then the output projection on the whole block, hook `out`.   → [B·T, d]
+func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, layer: Int, _ kind: HookPoint.Site,
+                     keys: BatchLayout, keyStream: Stack, masks: [Tensor], bias: Tensor?, run: StackRun) throws -> Tensor {
+    let queries = run.layout
+    var z = queries.isPlain ? Tensor(zeros: [0]) : Tensor(zeros: q.shape)
+    var patterns: [Tensor] = []
+    for b in 0..<queries.count {
+        let site = AttentionSite(stack: run.stack, layer: layer, kind: kind, sequence: b,
+                                 queryPositions: run.positions.lowerBound..<(run.positions.lowerBound + queries.lengths[b]),
+                                 keyStream: keyStream, keyCount: keys.lengths[b])
+        let (zb, pattern) = try attend(q: queries.sequence(b, of: q), k: keys.sequence(b, of: k), v: keys.sequence(b, of: v),
+                                       heads: run.config.heads, scale: run.scale, mask: masks[b], bias: bias,
+                                       site: site, pass: run.pass)
+        if queries.isPlain { z = zb } else { z.replaceRows(queries.block(b), with: zb) }
+        if run.saver(layer) != nil { patterns.append(pattern) }
+    }
+    if let saver = run.saver(layer) {
+        saver.save(.pattern(kind), patterns.count == 1 ? patterns[0] : concatenatingRows(patterns))
+        saver.save(.z(kind), z)
+    }
+    return try run.hook(.sublayer(run.stack, layer, kind, .out), w.output(z))
+}
+
+/// Tensors of equal trailing shape, one after another along the first axis.
+func concatenatingRows(_ parts: [Tensor]) -> Tensor {
+    guard let first = parts.first else { return Tensor(zeros: [0]) }
+    var shape = first.shape
+    shape[0] = parts.reduce(0) { $0 + $1.shape[0] }
+    return Tensor(shape: shape, scalars: parts.flatMap(\.scalars))
+}
+
+/// Keeps an attention's projections for a backward pass (when the pass saves).
+private func save(q: Tensor, k: Tensor, v: Tensor, _ site: HookPoint.Site, _ saver: LayerSaver?) {
+    saver?.save(.q(site), q)
+    saver?.save(.k(site), k)
+    saver?.save(.v(site), v)
+}
+
+/// MLP sub-layer, h [T, d] → [T, d]: up to mlpWidth, the activation, back down.
+func mlp(_ h: Tensor, _ w: MLPWeights, layer: Int, run: StackRun) throws -> Tensor {
+    var hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .pre), w.up(h))   // [T, mlpWidth]
+    run.saver(layer)?.save(.mlpPre, hidden)   // (saving shares the buffer; the activation then copies it)
+    run.config.activation.apply(&hidden)
+    hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .post), hidden)
+    run.saver(layer)?.save(.mlpPost, hidden)
+    return try run.hook(.sublayer(run.stack, layer, .mlp, .out), w.down(hidden))   // [T, d]
+}
+
+/// x + h, elementwise (the residual connection).
 @inline(__always)
-func residual(_ x: Tensor, _ h: Tensor, norm: Norm?) -> Tensor {
+func add(_ x: Tensor, _ h: Tensor) -> Tensor {
     var sum = x
     sum.scalars.withUnsafeMutableBufferPointer { s in
         h.scalars.withUnsafeBufferPointer { hh in
             for i in 0..<s.count { s[i] += hh[i] }
         }
     }
-    return norm.map { $0(sum) } ?? sum
+    return sum
 }

@@ -53,7 +53,7 @@ public enum PositionScheme: Sendable, Equatable {
 
 /// Whether raw scores QKᵀ are divided by √d_head before the softmax. T5 folds the factor into its
 /// initialisation instead and does not scale.
-public enum ScoreScaling: String, Sendable { case inverseSqrtHeadDim = "sqrt", none }
+public enum ScoreScaling: String, Sendable, CaseIterable { case inverseSqrtHeadDim = "sqrt", none }
 
 /// Everything that fixes a model's shape and its arithmetic. The three architectures read the same
 /// configuration; BERT, GPT-2 and T5 checkpoints are settings of these fields.
@@ -127,7 +127,9 @@ public enum Preset: String, Sendable, CaseIterable {
     case nano, tiny, small
     case gpt2Small = "gpt2-small"
 
-    public func config(vocabularySize: Int = BuiltinTokenizer.shared.vocabularySize) -> ModelConfig {
+    /// The preset's shape for a vocabulary of `vocabularySize` ids (`config()`, in Tokenizer.swift,
+    /// sizes it for the built-in tokenizer; the presets themselves know no tokenizer).
+    public func config(vocabularySize: Int) -> ModelConfig {
         switch self {
         case .nano:
             ModelConfig(width: 16, heads: 2, layers: 2, mlpWidth: 64, vocabularySize: vocabularySize, maxLength: 64)

@@ -1,36 +1,6 @@
 import Foundation
 import TensorCore
 
-/// A named place in the forward pass where an activation can be read or replaced.
-///
-/// Names are paths, like TransformerLens's: `{stack}.{layer}.{site}.{point}` for what happens
-/// inside a block (`decoder.3.cross_attn.pattern`), `{stack}.{layer}.resid_pre` for the residual
-/// stream, `{stack}.embed` for a stack's input and `logits` for the output. Shapes:
-///
-///     {stack}.embed                       [T, d]        token (+ position) embeddings
-///     {stack}.L.resid_pre|resid_mid|resid_post  [T, d]  residual stream at block entry, after
-///                                                       self-attention, at block exit
-///     {stack}.L.{self,cross}_attn.q|k|v   [H, T, d_head]  (k, v: the rows computed in this call)
-///     {stack}.L.{self,cross}_attn.scores  [H, Tq, Tk]   scaled QKᵀ (+ position bias), before the mask
-///     {stack}.L.{self,cross}_attn.mask    [Tq, Tk]      1 = may attend, 0 = blocked
-///     {stack}.L.{self,cross}_attn.pattern [H, Tq, Tk]   softmax output: rows sum to 1, blocked cells 0
-///     {stack}.L.{self,cross}_attn.z       [T, d]        heads' weighted values, concatenated
-///     {stack}.L.{self,cross}_attn.out     [T, d]        after the output projection
-///     {stack}.L.mlp.pre, mlp.post         [T, mlpWidth]  the MLP's hidden layer before and after the activation
-///     {stack}.L.mlp.out                   [T, d]
-///     logits                              [T, vocab]
-public struct HookPoint: Hashable, Sendable, CustomStringConvertible {
-    public let name: String
-    public init(_ name: String) { self.name = name }
-    public var description: String { name }
-
-    public static func embed(_ stack: Stack) -> HookPoint { HookPoint("\(stack.rawValue).embed") }
-    public static func block(_ stack: Stack, _ layer: Int, _ point: String) -> HookPoint {
-        HookPoint("\(stack.rawValue).\(layer).\(point)")
-    }
-    public static let logits = HookPoint("logits")
-}
-
 /// Where an activation's rows and columns sit: which token positions of which stream. A tracer
 /// turns this into row and column labels; for a KV-cached step the queries are just the new tokens.
 public struct HookContext: Sendable {
@@ -41,6 +11,8 @@ public struct HookContext: Sendable {
     /// The stream and positions of the columns, for scores, masks and patterns; nil otherwise.
     public let columns: Stack?
     public let columnPositions: Range<Int>?
+    /// Which sequence of a batch (`forward(batch:)`) the activation belongs to; 0 otherwise.
+    public let sequence: Int
 }
 
 /// A function called at hook points. Return nil to leave the activation as it is, or a tensor of

@@ -65,7 +65,8 @@ public struct TransformerModel: Sendable {
         switch architecture {
         case .encoderOnly:
             let tokens = input.encoder ?? []
-            return try unembed(encode(tokens, pass: pass), positions: 0..<tokens.count, pass: pass)
+            let (hidden, layout) = try encodeBatch([tokens], pass: pass)
+            return try unembed(hidden, layout: layout, start: 0, pass: pass)[0]
         case .decoderOnly:
             var noCache: KVCache? = nil
             return try decode(input.decoder ?? [], memory: nil, cache: &noCache, pass: pass)
@@ -78,52 +79,90 @@ public struct TransformerModel: Sendable {
 
     /// The encoder stack: tokens [S] → hidden states [S, d], the "memory" a decoder cross-attends to.
     public func encode(_ tokens: [Int], pass: Pass = Pass()) throws -> Tensor {
-        guard let stack = weights.encoder else { throw ModelError.unexpectedInput(stack: .encoder, architecture: architecture) }
-        let positions = 0..<tokens.count
-        return try runStack(stack, .encoder, tokens: tokens, positions: positions, keys: tokens.count,
-                            memory: nil, cache: nil, pass: pass).hidden
+        try encodeBatch([tokens], pass: pass).hidden
     }
 
     /// The decoder stack on `tokens`, which follow the `cache.length` tokens already in the cache
-    /// (none without one), cross-attending to `memory` if the model has an encoder.
+    /// (none without one), cross-attending to `memory`, the encoder's output, which an
+    /// encoder-decoder model requires (`ModelError.missingMemory` without it).
     /// → logits [tokens.count, vocab]. With a cache, the new keys and values are appended to it.
     public func decode(_ tokens: [Int], memory: Tensor?, cache: inout KVCache?, pass: Pass = Pass()) throws -> Tensor {
-        guard let stack = weights.decoder else { throw ModelError.unexpectedInput(stack: .decoder, architecture: architecture) }
-        let start = cache?.length ?? 0
-        guard start + tokens.count <= config.maxLength else {
-            throw ModelError.tooLong(stack: .decoder, tokens: start + tokens.count, maxLength: config.maxLength)
-        }
-        let positions = start..<(start + tokens.count)
-        let result = try runStack(stack, .decoder, tokens: tokens, positions: positions, keys: positions.upperBound,
-                                  memory: memory, cache: cache, pass: pass)
-        cache = result.cache
-        return try unembed(result.hidden, positions: positions, pass: pass)
+        let source = memory.map { (hidden: $0, layout: BatchLayout.single($0.shape[0])) }
+        return try decodeBatch([tokens], memory: source, cache: &cache, pass: pass)[0]
     }
 
-    /// Embeddings, every block, the final norm.
-    private func runStack(_ w: StackWeights, _ stack: Stack, tokens: [Int], positions: Range<Int>, keys: Int,
-                          memory: Tensor?, cache: KVCache?, pass: Pass) throws -> (hidden: Tensor, cache: KVCache?) {
+    /// The encoder on B sequences → the padded block [B·S, d] and its layout.
+    func encodeBatch(_ sequences: [[Int]], pass: Pass) throws -> (hidden: Tensor, layout: BatchLayout) {
+        guard let stack = weights.encoder else { throw ModelError.unexpectedInput(stack: .encoder, architecture: architecture) }
+        let layout = BatchLayout(lengths: sequences.map(\.count))
+        let hidden = try runStack(stack, .encoder, tokens: BatchLayout.paddedIDs(sequences), layout: layout, start: 0,
+                                  memory: nil, cache: nil, pass: pass).hidden
+        return (hidden, layout)
+    }
+
+    /// The decoder on B sequences (B = 1 with a cache) → each sequence's logits [T_b, vocab].
+    func decodeBatch(_ sequences: [[Int]], memory: (hidden: Tensor, layout: BatchLayout)?, cache: inout KVCache?,
+                     pass: Pass) throws -> [Tensor] {
+        guard let stack = weights.decoder else { throw ModelError.unexpectedInput(stack: .decoder, architecture: architecture) }
+        if architecture == .encoderDecoder && memory == nil { throw ModelError.missingMemory }
+        let layout = BatchLayout(lengths: sequences.map(\.count))
+        let start = cache?.length ?? 0
+        guard start + layout.padded <= config.maxLength else {
+            throw ModelError.tooLong(stack: .decoder, tokens: start + layout.padded, maxLength: config.maxLength)
+        }
+        let result = try runStack(stack, .decoder, tokens: BatchLayout.paddedIDs(sequences), layout: layout, start: start,
+                                  memory: memory, cache: cache, pass: pass)
+        cache = result.cache
+        return try unembed(result.hidden, layout: layout, start: start, pass: pass)
+    }
+
+    /// Embeddings, every block, the final norm, on the padded block [B·T, d]. Tokens follow
+    /// `start` tokens already in the cache (B = 1 then).
+    private func runStack(_ w: StackWeights, _ stack: Stack, tokens: [Int], layout: BatchLayout, start: Int,
+                          memory: (hidden: Tensor, layout: BatchLayout)?, cache: KVCache?,
+                          pass: Pass) throws -> (hidden: Tensor, cache: KVCache?) {
+        let positions = start..<(start + layout.padded)
+        let keys = positions.upperBound
         let rule = selfAttentionRules[stack] ?? (stack == .encoder ? bidirectional() : causal())
         var bias: Tensor?
         if case let .relativeBias(_, maxDistance) = config.positions, let table = w.blocks.first?.selfAttention.relativeBias {
             bias = relativePositionBias(table: table, queries: positions, keys: keys,
                                         bidirectional: stack == .encoder, maxDistance: maxDistance)
         }
-        let run = StackRun(config: config, stack: stack, positions: positions,
-                           selfMask: rule.grid(queries: positions, keys: keys), positionBias: bias,
-                           memory: memory, crossMask: memory.map { cross(validSource: $0.shape[0]).grid(queries: positions, keys: $0.shape[0]) },
-                           pass: pass)
-        var cache = cache
-        var x = try embed(tokens, positions: positions, stack: stack, pass: pass)
-        for (l, block) in w.blocks.enumerated() {
-            x = try blockForward(x, block, layer: l, run: run, cache: &cache)
+        // Each sequence's masks: the rule, and (in a padded batch) no key past its real length.
+        let valid = { (b: Int, rule: MaskRule, lengths: [Int]) in
+            layout.isPlain ? rule : rule && padding(valid: lengths[b])
         }
-        if let norm = w.finalNorm { x = norm(x) }
+        let selfMasks = (0..<layout.count).map { valid($0, rule, layout.lengths).grid(queries: positions, keys: keys) }
+        let crossMasks = memory.map { source in
+            (0..<layout.count).map { b in
+                cross(validSource: source.layout.lengths[b]).grid(queries: positions, keys: source.layout.padded)
+            }
+        }
+        let run = StackRun(config: config, stack: stack, positions: positions, layout: layout,
+                           keyLayout: cache == nil ? layout : .single(keys),
+                           selfMasks: selfMasks, positionBias: bias, memoryLayout: memory?.layout, crossMasks: crossMasks,
+                           pass: pass, savers: pass.saving ? w.blocks.map { _ in LayerSaver() } : nil)
+        var cache = cache
+        var x = try embed(tokens, run: run)
+        for (l, block) in w.blocks.enumerated() {
+            switch stack {
+            case .encoder: x = try encoderBlock(x, block, layer: l, run: run)
+            case .decoder: x = try decoderBlock(x, block, layer: l, memory: memory?.hidden, run: run, cache: &cache)
+            }
+        }
+        if let norm = w.finalNorm {
+            let normed = try run.hook(.finalNorm(stack), norm(x))
+            if pass.saving { pass.savedFinalNorm[stack] = SavedNorm(input: x, output: normed) }
+            x = normed
+        }
+        if let savers = run.savers { pass.saved[stack] = savers.map(\.record) }
         return (x, cache)
     }
 
-    /// Token embedding (+ position embedding) (+ BERT's embedding norm) → [T, d], hook `{stack}.embed`.
-    private func embed(_ tokens: [Int], positions: Range<Int>, stack: Stack, pass: Pass) throws -> Tensor {
+    /// Token embedding (+ position embedding) → [B·T, d], hook `{stack}.embed`; then BERT's
+    /// embedding norm, hook `{stack}.embed_norm.out`.
+    private func embed(_ tokens: [Int], run: StackRun) throws -> Tensor {
         let d = config.width
         var x = Tensor(zeros: [tokens.count, d])
         for (row, id) in tokens.enumerated() {
@@ -131,17 +170,22 @@ public struct TransformerModel: Sendable {
         }
         var added: Tensor?
         switch config.positions {
-        case .learned: added = weights.positionEmbedding?.rows(positions)
-        case .sinusoidal: added = sinusoidalPositions(positions, width: d)
+        case .learned: added = weights.positionEmbedding?.rows(run.positions)
+        case .sinusoidal: added = sinusoidalPositions(run.positions, width: d)
         case .relativeBias: added = nil
         }
-        if let added { x = residual(x, added, norm: nil) }
-        if let norm = weights.embeddingNorm { x = norm(x) }
-        return try pass.hook(.embed(stack), x, rows: stack, positions)
+        if let added {
+            // The same positions for every sequence of the batch.
+            x = add(x, run.layout.isPlain ? added : Tensor(shape: x.shape, scalars: Array(repeating: added.scalars, count: run.layout.count).flatMap { $0 }))
+        }
+        x = try run.hook(.embed(run.stack), x)
+        guard let norm = weights.embeddingNorm else { return x }
+        return try run.hook(.embeddingNorm(run.stack), norm(x))
     }
 
-    /// Final hidden states [T, d] → logits [T, vocab], through the tied or separate unembedding.
-    private func unembed(_ hidden: Tensor, positions: Range<Int>, pass: Pass) throws -> Tensor {
+    /// Final hidden states [B·T, d] → each sequence's logits [T_b, vocab], through the tied or
+    /// separate unembedding (one sgemm for the whole block).
+    func unembed(_ hidden: Tensor, layout: BatchLayout, start: Int, pass: Pass) throws -> [Tensor] {
         var h = hidden
         if config.tiedEmbeddings && config.scaleTiedLogits {
             let s = 1 / Float(config.width).squareRoot()
@@ -149,6 +193,9 @@ public struct TransformerModel: Sendable {
         }
         let logits = matmul(h, weights.unembedding ?? weights.tokenEmbedding, transposeB: true)
         let stack: Stack = architecture == .encoderOnly ? .encoder : .decoder
-        return try pass.hook(.logits, logits, rows: stack, positions)
+        if layout.isPlain { return [try pass.hook(.logits, logits, rows: stack, start..<(start + layout.padded))] }
+        return try (0..<layout.count).map { b in
+            try pass.hook(.logits, logits.rows(layout.real(b)), rows: stack, start..<(start + layout.lengths[b]), sequence: b)
+        }
     }
 }

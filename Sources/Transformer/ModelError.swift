@@ -5,9 +5,12 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case idOutOfRange(id: Int, vocabularySize: Int)
     case missingInput(stack: Stack, architecture: Architecture)
     case unexpectedInput(stack: Stack, architecture: Architecture)
+    case missingMemory
+    case emptyBatch
     case hookShape(point: String, expected: [Int], got: [Int])
     case weights(String)
     case config(String)
+    case configField(field: String, problem: String)
 
     public var description: String {
         switch self {
@@ -21,10 +24,16 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "an \(architecture.rawValue) model needs \(stack == .decoder ? "a decoder (target) input" : "an encoder input")"
         case let .unexpectedInput(stack, architecture):
             "an \(architecture.rawValue) model has no \(stack.rawValue); it takes no \(stack == .decoder ? "target" : "encoder input")"
+        case .missingMemory:
+            "an encoder-decoder model's decoder cross-attends to the encoder's output: pass the memory that encode() returned"
+        case .emptyBatch:
+            "the batch is empty: give at least one input"
         case let .hookShape(point, expected, got):
             "the hook at \(point) returned shape \(got); it must return \(expected)"
         case .weights(let what):
             "weights do not fit the model: \(what)"
+        case let .configField(field, problem):
+            "config.json: field '\(field)' \(problem)"
         case .config(let what):
             "invalid model configuration: \(what)"
         }

@@ -5,13 +5,37 @@ public struct Token: Sendable, Equatable {
     public init(id: Int, text: String) { self.id = id; self.text = text }
 }
 
+/// Turns text into the token ids a model reads, and ids back into the labels a picture shows.
+/// The built-in word tokenizer is one; a checkpoint's own (sub-word) tokenizer is another.
+public protocol Tokenizer: Sendable {
+    /// Number of ids; a model for this tokenizer has this many embedding rows.
+    var vocabularySize: Int { get }
+    /// `text` split into tokens, without any special tokens.
+    func tokenize(_ text: String) -> [Token]
+    /// `text` framed the way `stack` of `architecture` expects it (special tokens included).
+    func encode(_ text: String, for stack: Stack, of architecture: Architecture) -> [Token]
+    /// The label of one id (its vocabulary entry).
+    func label(_ id: Int) -> String
+    /// Tokens for ids given directly, each labelled.
+    func tokens(ids: [Int]) -> [Token]
+}
+
+extension Tokenizer {
+    public func tokens(ids: [Int]) -> [Token] { ids.map { Token(id: $0, text: label($0)) } }
+}
+
+extension Preset {
+    /// The preset sized for the built-in tokenizer's vocabulary.
+    public func config() -> ModelConfig { config(vocabularySize: BuiltinTokenizer.shared.vocabularySize) }
+}
+
 /// The built-in models' tokenizer: lower-cased English words, single punctuation marks and
 /// single digits, plus the special tokens each architecture frames its input with. Words outside
 /// its vocabulary become `[UNK]` but keep their own text as a label.
 ///
 /// It is deliberately simple — a class can read every id it produces. Real checkpoints bring their
 /// own (sub-word) tokenizers; this one only has to make plain text work with the built-in models.
-public struct BuiltinTokenizer: Sendable {
+public struct BuiltinTokenizer: Tokenizer {
     public static let shared = BuiltinTokenizer()
 
     public static let pad = "[PAD]", unknown = "[UNK]", classify = "[CLS]", separator = "[SEP]", mask = "[MASK]"
@@ -69,10 +93,11 @@ public struct BuiltinTokenizer: Sendable {
         }
     }
 
+    /// An id's vocabulary entry (`#id` past the end).
+    public func label(_ id: Int) -> String { id >= 0 && id < vocabulary.count ? vocabulary[id] : "#\(id)" }
+
     /// Tokens for ids given directly: each labelled with its vocabulary entry (`#id` past the end).
-    public func tokens(ids: [Int]) -> [Token] {
-        ids.map { Token(id: $0, text: $0 >= 0 && $0 < vocabulary.count ? vocabulary[$0] : "#\($0)") }
-    }
+    public func tokens(ids: [Int]) -> [Token] { ids.map { Token(id: $0, text: label($0)) } }
 
     public func special(_ name: String) -> Token { Token(id: ids[name]!, text: name) }  // ok: only called with specials
 }

@@ -133,3 +133,22 @@ import TensorCore
                     biases: false, tiedEmbeddings: false)
     }
 }
+
+@Suite struct TokenizerProtocolTests {
+    /// Code written against the protocol works with the built-in tokenizer.
+    func framedIDs(_ tokenizer: some Tokenizer, _ text: String) -> [Int] {
+        tokenizer.encode(text, for: .decoder, of: .decoderOnly).map(\.id)
+    }
+
+    @Test func builtinTokenizerIsATokenizer() throws {
+        let tokenizer: any Tokenizer = BuiltinTokenizer.shared
+        let ids = framedIDs(BuiltinTokenizer.shared, "the cat")
+        #expect(tokenizer.tokens(ids: ids).map(\.text) == ["<bos>", "the", "cat"])
+        #expect(tokenizer.label(ids[1]) == "the")
+        #expect(tokenizer.label(-1) == "#-1" && tokenizer.label(tokenizer.vocabularySize) == "#\(tokenizer.vocabularySize)")
+        #expect(Preset.tiny.config().vocabularySize == tokenizer.vocabularySize)
+        #expect(Preset.tiny.config(vocabularySize: 100).vocabularySize == 100)
+        _ = try TransformerModel.random(.decoderOnly, Preset.nano.config(vocabularySize: tokenizer.vocabularySize), seed: 1)
+            .forward(ModelInput(decoder: ids))
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import TensorCore
+
+/// A model's `config.json`: its architecture and every field of its configuration, with
+/// snake_case keys, as a checkpoint folder keeps it beside its weights:
+///
+///     { "architecture": "decoder-only", "width": 64, "heads": 4, "layers": 2, "mlp_width": 256,
+///       "vocabulary_size": 512, "max_length": 128, "norm_placement": "pre", "norm_kind": "layer",
+///       "norm_epsilon": 1e-05, "positions": { "kind": "learned" }, "score_scaling": "sqrt",
+///       "activation": "gelu-tanh", "biases": true, "embedding_norm": false, "tied_embeddings": true,
+///       "scale_tied_logits": false, "init_std": 0.17677669 }
+///
+/// `positions` is `{"kind": "learned"}`, `{"kind": "sinusoidal"}` or
+/// `{"kind": "relative", "buckets": 32, "max_distance": 128}`.
+public struct ConfigFile: Sendable, Equatable {
+    public var architecture: Architecture
+    public var config: ModelConfig
+
+    public init(architecture: Architecture, config: ModelConfig) {
+        self.architecture = architecture
+        self.config = config
+    }
+
+    /// Reads `config.json` text. A missing or wrongly typed field throws `ModelError.configField`
+    /// naming it; a configuration that reads but cannot work throws `ModelError.config`.
+    public init(json data: Data) throws {
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ModelError.configField(field: "config.json", problem: "is not JSON (\(error.localizedDescription))")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw ModelError.configField(field: "config.json", problem: "must be a JSON object of fields")
+        }
+        let fields = Fields(object, path: "")
+        architecture = try fields.choice("architecture", Architecture.self)
+        config = ModelConfig(
+            width: try fields.int("width"), heads: try fields.int("heads"), layers: try fields.int("layers"),
+            mlpWidth: try fields.int("mlp_width"), vocabularySize: try fields.int("vocabulary_size"),
+            maxLength: try fields.int("max_length"),
+            normPlacement: try fields.choice("norm_placement", NormPlacement.self),
+            normKind: try fields.choice("norm_kind", NormKind.self), normEpsilon: try fields.float("norm_epsilon"),
+            positions: try Self.positions(fields.object("positions")),
+            scoreScaling: try fields.choice("score_scaling", ScoreScaling.self),
+            activation: try fields.choice("activation", Activation.self), biases: try fields.bool("biases"),
+            embeddingNorm: try fields.bool("embedding_norm"), tiedEmbeddings: try fields.bool("tied_embeddings"),
+            scaleTiedLogits: try fields.bool("scale_tied_logits"), initStd: try fields.float("init_std"))
+        if let problem = config.problems.first { throw ModelError.config(problem) }
+    }
+
+    public static func read(_ url: URL) throws -> ConfigFile {
+        try ConfigFile(json: Data(contentsOf: url))
+    }
+
+    /// The file's text: pretty-printed, keys sorted, so the same configuration gives the same bytes.
+    public func json() throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    public func write(to url: URL) throws {
+        try json().write(to: url, options: .atomic)
+    }
+
+    private var object: [String: Any] {
+        let c = config
+        return [
+            "architecture": architecture.rawValue, "width": c.width, "heads": c.heads, "layers": c.layers,
+            "mlp_width": c.mlpWidth, "vocabulary_size": c.vocabularySize, "max_length": c.maxLength,
+            "norm_placement": c.normPlacement.rawValue, "norm_kind": c.normKind.rawValue,
+            "norm_epsilon": Self.shortest(c.normEpsilon), "positions": Self.positionsObject(c.positions),
+            "score_scaling": c.scoreScaling.rawValue, "activation": c.activation.rawValue, "biases": c.biases,
+            "embedding_norm": c.embeddingNorm, "tied_embeddings": c.tiedEmbeddings,
+            "scale_tied_logits": c.scaleTiedLogits, "init_std": Self.shortest(c.initStd),
+        ]
+    }
+
+    /// A Float written as its shortest decimal (1e-05, not 9.99999974737875e-06); reads back exactly.
+    private static func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
+
+    private static func positionsObject(_ positions: PositionScheme) -> [String: Any] {
+        switch positions {
+        case .learned: ["kind": "learned"]
+        case .sinusoidal: ["kind": "sinusoidal"]
+        case let .relativeBias(buckets, maxDistance): ["kind": "relative", "buckets": buckets, "max_distance": maxDistance]
+        }
+    }
+
+    private static func positions(_ fields: Fields) throws -> PositionScheme {
+        switch try fields.string("kind") {
+        case "learned": return .learned
+        case "sinusoidal": return .sinusoidal
+        case "relative": return .relativeBias(buckets: try fields.int("buckets"), maxDistance: try fields.int("max_distance"))
+        case let other:
+            throw ModelError.configField(field: fields.name("kind"),
+                                         problem: "must be learned, sinusoidal or relative, not \"\(other)\"")
+        }
+    }
+}
+
+/// Typed reads of a JSON object's fields, each failure naming the field (with its path).
+private struct Fields {
+    let object: [String: Any]
+    let path: String
+
+    init(_ object: [String: Any], path: String) { self.object = object; self.path = path }
+
+    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    private func value(_ key: String) throws -> Any {
+        guard let value = object[key], !(value is NSNull) else {
+            throw ModelError.configField(field: name(key), problem: "is missing")
+        }
+        return value
+    }
+
+    private func wrong(_ key: String, _ expected: String, _ value: Any) -> ModelError {
+        .configField(field: name(key), problem: "must be \(expected), not \(value)")
+    }
+
+    /// JSON numbers and booleans both arrive as NSNumber (and each casts to the other); a
+    /// boolean's type code is "c".
+    private func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
+    func int(_ key: String) throws -> Int {
+        let value = try value(key)
+        guard !(value is String), !isBoolean(value), let number = value as? NSNumber,
+              let int = Int(exactly: number.doubleValue) else { throw wrong(key, "a whole number", value) }
+        return int
+    }
+
+    func float(_ key: String) throws -> Float {
+        let value = try value(key)
+        guard !(value is String), !isBoolean(value), let number = value as? NSNumber else { throw wrong(key, "a number", value) }
+        return number.floatValue
+    }
+
+    func bool(_ key: String) throws -> Bool {
+        let value = try value(key)
+        guard isBoolean(value), let bool = value as? Bool else { throw wrong(key, "true or false", value) }
+        return bool
+    }
+
+    func string(_ key: String) throws -> String {
+        let value = try value(key)
+        guard let string = value as? String else { throw wrong(key, "a string", value) }
+        return string
+    }
+
+    func choice<T: RawRepresentable>(_ key: String, _ type: T.Type) throws -> T where T.RawValue == String, T: CaseIterable {
+        let text = try string(key)
+        guard let choice = T(rawValue: text) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ModelError.configField(field: name(key), problem: "must be one of \(allowed), not \"\(text)\"")
+        }
+        return choice
+    }
+
+    func object(_ key: String) throws -> Fields {
+        let value = try value(key)
+        guard let object = value as? [String: Any] else { throw wrong(key, "an object", value) }
+        return Fields(object, path: name(key))
+    }
+}
