@@ -1,5 +1,4 @@
 import ArgumentParser
-import Experiments
 import Transformer
 
 /// `attnlab hooks`: every hook point a model has, with its shape, in the order a forward pass
@@ -25,15 +24,18 @@ struct HooksCommand: ParsableCommand {
     func run() throws {
         let built = try model.makeModel()
         let (modelInput, labels) = try input.resolve(for: built, seed: model.resolvedSeed, defaults: Self.defaults)
-        let trace = try Trace(built, input: modelInput, labels: labels, hooks: "*")
+        try model.checkPrefix(against: modelInput, of: built)
+        let points = built.hookPoints(encoderTokens: modelInput.encoder?.count ?? 0, decoderTokens: modelInput.decoder?.count ?? 0)
         Console.say(model.summary())
         for stack in built.architecture.stacks {
             Console.say("\(stack.rawValue) tokens (\(labels[stack]?.count ?? 0)): \((labels[stack] ?? []).joined(separator: " "))")
         }
-        let width = trace.all.map(\.name.count).max() ?? 0
-        Console.say("\(trace.all.count) hook points:")
-        for recording in trace.all {
-            Console.say("  " + recording.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(recording.tensor.shape)")
+        let nameWidth = points.map(\.name.count).max() ?? 0
+        let shapeWidth = points.map { "\($0.shape)".count }.max() ?? 0
+        Console.say("\(points.count) hook points, in the order a forward pass reaches them:")
+        for info in points {
+            Console.say("  " + info.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                        + "\(info.shape)".padding(toLength: shapeWidth, withPad: " ", startingAt: 0) + "  " + info.description)
         }
     }
 }

@@ -88,8 +88,8 @@ struct LessonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where the lesson's pictures and files go (default Output/<lesson-id>/).", valueName: "dir"))
     var out: String?
 
-    @Option(help: "The seed of every model the lesson builds (commands that name their own keep it). Default 0.")
-    var seed: UInt64?
+    @OptionGroup var seedOption: SeedOption
+    var seed: UInt64? { seedOption.seed }
 
     func run() throws {
         let library = try source.library()

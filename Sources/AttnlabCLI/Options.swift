@@ -33,8 +33,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The model's size (default tiny; bench and count: gpt2-small, which has GPT-2 small's shape).")
     var preset: Preset?
 
-    @Option(help: "Seed of the random weights (and of a --tokens input). Same seed, same numbers. Default 0.")
-    var seed: UInt64?
+    @OptionGroup var seedOption: SeedOption
+    var seed: UInt64? { seedOption.seed }
 
     @Option(parsing: .unconditional, help: "Override the preset's width (d_model).") var width: Int?
     @Option(parsing: .unconditional, help: "Override the preset's number of heads.") var heads: Int?
@@ -119,6 +119,12 @@ struct ModelOptions: ParsableArguments {
     func summary(_ defaults: ModelDefaults = ModelDefaults()) -> String {
         modelSummary(defaults) + (mask.map { ", mask \($0.rawValue)" } ?? "")
     }
+}
+
+/// The seed of random weights and inputs: for one model, or (on `lesson`) every model a lesson builds.
+struct SeedOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Seed of the random weights (and of a --tokens input); a lesson's commands that name their own keep theirs. Same seed, same numbers. Default 0.")
+    var seed: UInt64?
 }
 
 /// The numbers a prefix-LM or sliding-window mask needs: for a model's mask and for `attnlab mask`.

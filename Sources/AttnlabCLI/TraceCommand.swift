@@ -64,6 +64,7 @@ struct TraceCommand: ParsableCommand {
         try model.checkPrefix(against: modelInput, of: built)
         if let npyFolder { try Paths.checkFolder(npyFolder, option: "--npy") }
         if let pngFolder { try Paths.checkFolder(pngFolder, option: "--png") }
+        if npyFolder != nil { try output.checkSize(estimatedNpyBytes(built, modelInput), what: "this trace's .npy export") }
 
         Console.progress("tracing \(model.modelSummary())…")
         let trace = try Trace(built, input: modelInput, labels: labels, hooks: hooks,
@@ -94,7 +95,7 @@ struct TraceCommand: ParsableCommand {
             throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")
         }
         try output.checkSize((npyFolder == nil ? 0 : export.estimatedBytes) + AttentionPictures.estimatedBytes(pictures),
-                             what: "this trace")
+                             what: "this trace")   // again, now that the pictures are known
 
         let written = try OutputSet.writing { files -> (npy: [String], png: [String]) in
             var npyPaths: [String] = [], pngPaths: [String] = []
@@ -113,5 +114,14 @@ struct TraceCommand: ParsableCommand {
             Console.say("wrote \(written.npy.count - 1) .npy files and tokens.json to \(npyFolder)")
         }
         for path in written.png { Console.say("wrote \(path)") }
+    }
+
+    /// The bytes of the .npy files the hooks asked for, known from the model's hook points before
+    /// anything runs.
+    private func estimatedNpyBytes(_ built: TransformerModel, _ input: ModelInput) -> Int {
+        let wanted = NamePattern(hooks)
+        return built.hookPoints(encoderTokens: input.encoder?.count ?? 0, decoderTokens: input.decoder?.count ?? 0)
+            .filter { wanted.matches($0.name) }
+            .reduce(0) { $0 + 128 + 4 * $1.shape.reduce(1, *) }
     }
 }

@@ -51,6 +51,7 @@ public enum LessonParser {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         // A lesson is shown on a class's terminal: an ESC or BEL in it could restyle, retitle or beep
         // that terminal. Such a line is reported, and read with the character left out.
+        // (NUL is left for the command check, which names the argument it is in.)
         for (i, line) in lines.enumerated() where line.unicodeScalars.contains(where: isTerminalControl) {
             let first = line.unicodeScalars.first(where: isTerminalControl)?.value ?? 0
             fail(i + 1, "contains the control character U+\(String(format: "%04X", first)); lessons are plain text")
@@ -193,5 +194,5 @@ public enum ShellWords {
 
 /// Control characters a terminal acts on (C0 but the tab, DEL, C1); line breaks are split off before.
 func isTerminalControl(_ scalar: Unicode.Scalar) -> Bool {
-    scalar != "\t" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+    scalar != "\t" && scalar != "\0" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
 }

@@ -39,7 +39,8 @@ public final class OutputSet: @unchecked Sendable {
     /// Renames every file into place and returns the final paths, in the order written.
     @discardableResult
     public func commit() throws -> [String] {
-        try lock.withLock {
+        Self.pauseForTests()
+        return try lock.withLock {
             guard !finished else { throw OutputError("this set of files was already committed or discarded") }
             var renamed: [String] = []
             for (final, temporary) in files {
@@ -78,6 +79,14 @@ public final class OutputSet: @unchecked Sendable {
             set.discard()
             throw error
         }
+    }
+
+    /// The test of Ctrl-C needs a moment in which every temporary file exists and none is renamed
+    /// yet; ATTNLAB_TEST_PAUSE_BEFORE_COMMIT (seconds) makes one. Nothing else sets it.
+    private static func pauseForTests() {
+        guard let text = ProcessInfo.processInfo.environment["ATTNLAB_TEST_PAUSE_BEFORE_COMMIT"],
+              let seconds = Double(text), seconds > 0, seconds <= 60 else { return }
+        usleep(UInt32(seconds * 1e6))
     }
 
     private func createFolders(_ path: String) throws {

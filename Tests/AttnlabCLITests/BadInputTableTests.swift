@@ -45,6 +45,8 @@ import Testing
         Case(["trace", "--text", "hi", "--width", "10", "--heads", "3"], names: "not divisible"),
         Case(["trace", "--text", "hi", "--width", "16384", "--layers", "256"], names: "parameters"),
         Case(["trace", "--text", "hi", "--layers", "0"], names: "--layers must be at least 1"),
+        Case(["trace", "--preset", "small", "--heads", "64", "--layers", "8", "--tokens", "1024", "--hooks", "*.scores,*.pattern",
+              "--npy", "{dir}/big"], names: "--force"),
         // mask
         Case(["mask", "diagonal", "--len", "4"], names: "diagonal"),
         Case(["mask", "causal", "--len", "0"], names: "--len must be at least 1"),

@@ -73,6 +73,53 @@ import TensorCore
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["file"])
     }
 
+    /// Ctrl-C or SIGTERM while files are being written: exit 130, and nothing left behind — not
+    /// the files written so far, not their temporary names, not the folder the command made.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptLeavesNothingBehind(signal: Int32) throws {
+        let folder = try temporaryFolder("interrupt-\(signal)")
+        let process = Process()
+        process.executableURL = attnlabExecutable()
+        process.arguments = ["trace", "--preset", "nano", "--text", "the cat sat", "--hooks", "*",
+                             "--npy", folder.appendingPathComponent("out/npy").path, "--png", folder.appendingPathComponent("out/png").path]
+        // Every file is written under its temporary name; the pause holds the set just before renaming.
+        process.environment = ProcessInfo.processInfo.environment.merging(["ATTNLAB_TEST_PAUSE_BEFORE_COMMIT": "30"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the .npy files are written under their temporary names, then interrupt.
+        let deadline = Date().addingTimeInterval(60)
+        func written() -> Int {
+            ((try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? []).filter { $0.contains(".attnlab-partial-") }.count
+        }
+        while process.isRunning && Date() < deadline && written() < 10 { usleep(10_000) }
+        #expect(written() >= 10)
+        #expect(process.isRunning, "the command ended before it could be interrupted")
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [])
+    }
+
+    /// bench --pictures draws into a scratch folder of its own, which an interrupt removes too.
+    @Test func anInterruptedBenchRemovesItsScratchFolder() throws {
+        let process = Process()
+        process.executableURL = attnlabExecutable()
+        process.arguments = ["bench", "--pictures", "--preset", "nano", "--tokens", "8", "--runs", "1", "--warmup", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["ATTNLAB_TEST_PAUSE_BEFORE_COMMIT": "30"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-bench-\(process.processIdentifier)").path
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline && !FileManager.default.fileExists(atPath: scratch) { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: scratch))
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: scratch))
+    }
+
     @Test func theRealExecutableBehavesTheSame() throws {
         let bad = try attnlabProcess(["trace", "--arch", "sideways", "--text", "hi"])
         #expect(bad.status == 64)
@@ -135,5 +182,44 @@ import TensorCore
             #expect(result.err.count == 1, "\(arguments): \(result.err)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["file"])
+    }
+}
+
+@Suite struct OptionDeclarationTests {
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sources/AttnlabCLI").standardizedFileURL
+
+    /// Each option is declared once, in a command or in a shared group, so that its name, help
+    /// and bounds cannot drift apart between commands.
+    @Test func noOptionIsDeclaredTwice() throws {
+        var declared: [String: [String]] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: Self.sources.path) where file.hasSuffix(".swift") {
+            let lines = try String(contentsOf: Self.sources.appendingPathComponent(file), encoding: .utf8).split(separator: "\n")
+            var pending = false
+            for line in lines {
+                let text = line.trimmingCharacters(in: .whitespaces)
+                if text.hasPrefix("@Option(") || text.hasPrefix("@Flag(") || text.hasPrefix("@Argument(") { pending = true }
+                guard pending, let range = text.range(of: #"var [a-zA-Z]+"#, options: .regularExpression) else { continue }
+                let name = String(text[range].dropFirst(4))
+                declared[name, default: []].append(file)
+                pending = false
+            }
+        }
+        #expect(declared.count > 30)
+        for (name, files) in declared { #expect(files.count == 1, "\(name) is declared in \(files)") }
+    }
+}
+
+@Suite struct TerminalSafetyTests {
+    /// ESC and BEL in text reach the terminal escaped, never raw.
+    @Test func controlCharactersInTextAreShownEscaped() {
+        let result = attnlab("trace", "--preset", "nano", "--text", "the \u{1B}[31mcat\u{07} sat")
+        #expect(result.status == 0, "\(result.err)")
+        let all = (result.out + result.err).joined(separator: "\n")
+        #expect(!all.contains("\u{1B}") && !all.contains("\u{07}"))
+        #expect(all.contains("\\e") && all.contains("\\a"))   // the tokenizer keeps each as a token of its own
+        let bad = attnlab("lesson", "\u{1B}]0;title\u{07}")
+        #expect(bad.status != 0)
+        #expect(bad.err.count == 1 && !bad.err[0].contains("\u{1B}") && bad.err[0].contains("\\e]0;title\\a"))
     }
 }

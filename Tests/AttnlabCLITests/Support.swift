@@ -27,15 +27,16 @@ func attnlab(_ arguments: [String]) -> CommandResult {
 
 func attnlab(_ arguments: String...) -> CommandResult { attnlab(arguments) }
 
-/// Runs the built `attnlab` executable as a separate process (next to the test bundle).
+/// The built `attnlab` executable, next to the test bundle.
+func attnlabExecutable() -> URL {
+    let binary = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("attnlab")
+    return FileManager.default.fileExists(atPath: binary.path) ? binary : Bundle.main.bundleURL.appendingPathComponent("attnlab")
+}
+
+/// Runs the built `attnlab` executable as a separate process.
 func attnlabProcess(_ arguments: [String]) throws -> CommandResult {
-    let products = Bundle.main.bundleURL.deletingLastPathComponent()
-    var binary = products.appendingPathComponent("attnlab")
-    if !FileManager.default.fileExists(atPath: binary.path) {
-        binary = Bundle.main.bundleURL.appendingPathComponent("attnlab")
-    }
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = attnlabExecutable()
     process.arguments = arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
