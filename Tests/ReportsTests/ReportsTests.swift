@@ -128,3 +128,35 @@ private func contents(_ url: URL) -> [String] {
         #expect(try PNG.encode(canvas).count > 1000)
     }
 }
+
+/// The library example in README.md, run as written there (so the README stays true).
+@Suite struct ReadmeLibraryExampleTests {
+    @Test func theExampleRuns() throws {
+        var model = try TransformerModel.random(.decoderOnly, Preset.tiny.config(), seed: 0)
+        let input = ModelInput(decoder: [5, 60, 61, 62])
+        let logits = try model.forward(input)
+        let outputs = try model.forward(batch: [input, ModelInput(decoder: [5, 7])])
+        #expect(outputs[0].maxAbsDifference(logits) < 1e-5)
+        #expect(model.hookPoints(encoderTokens: 0, decoderTokens: 4).count > 20)
+
+        var hooks = Hooks()
+        hooks.add("decoder.1.self_attn.z") { context, z in var z = z; z.scalars[0] = 0; return z }
+        let trace = try Trace(model, input: input, labels: [:], hooks: "*.pattern")
+        let pass = Pass(hooks: hooks, saving: true)
+        _ = try model.forward(input, pass: pass)
+        #expect(!(pass.saved[.decoder] ?? []).isEmpty)
+
+        #expect(try CausalityProbe(model, input: input, changing: .decoder, at: 2, to: 99).movedBefore == 0)
+        #expect(try TeacherForcingCheck(model, input: input, runs: 5).agrees)
+        #expect(try RankComparison(model, input: input, stack: .decoder, layer: 0, head: 0).causal.numericalRank > 0)
+        #expect(try GenerationTrace(model, input: input, steps: 8, labels: [:], label: { "\($0)" }).steps.count == 8)
+        #expect(ArchitectureComparison(Preset.gpt2Small.config(), tokens: 512).equalBudget.count == 3)
+
+        let pictures = AttentionPictures(describing: "tiny", of: model).pictures(trace.drawable(scores: false), masks: trace.all, scores: false)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-readme-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (paths, _) = try OutputSet.writing { files in try AttentionPictures.write(pictures, into: folder, output: files) }
+        #expect(paths.count == pictures.count)
+        model.selfAttentionRules[.decoder] = causal()
+    }
+}
