@@ -66,10 +66,12 @@ struct GenerateCommand: ParsableCommand {
         }
         Console.say("decoder start (\(plural(start, "token"))): \((labels[.decoder] ?? []).joined(separator: " "))")
 
+        // The uncached run goes first and prints nothing: on a terminal, say what is happening.
+        Console.progress("generating \(steps) tokens without the cache first, to compare…")
         let trace = try GenerationTrace(built, input: modelInput, steps: steps, labels: labels,
                                         label: { tokenizer.tokens(ids: [$0])[0].text }, observe: { step in
-            Console.progress("step \(step.index + 1) of \(steps)…")
-            if brief { Console.progress(""); Console.say(briefLine(step)) } else { Console.progress(""); say(step, layers: built.config.layers) }
+            if step.index == 0 { Console.progress("") }
+            if brief { Console.say(briefLine(step)) } else { say(step, layers: built.config.layers) }
         })
         Console.say("generated: \(trace.steps.map(\.label).joined(separator: " "))")
         Console.say("generating again without the cache chose the same \(steps) tokens: \(trace.cachedEqualsUncached ? "yes" : "NO — they differ")")
