@@ -69,8 +69,25 @@ public struct WordLevelTokenizer: Tokenizer, Equatable {
 
     public func label(_ id: Int) -> String { id >= 0 && id < vocabulary.count ? vocabulary[id] : "#\(id)" }
 
+    /// Whitespace-separated pieces, with special tokens split off wherever they occur
+    /// ("x<eos>" → "x", "<eos>"), as the `tokenizers` library treats its added tokens.
     private func words(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isWhitespace).map(String.init)
+        text.split(whereSeparator: \.isWhitespace).flatMap { splittingSpecials(Substring($0)) }
+    }
+
+    private func splittingSpecials(_ piece: Substring) -> [String] {
+        // The earliest special in the piece (the longest if several start there).
+        var found: Range<Substring.Index>?
+        for special in specials {
+            guard let range = piece.range(of: special) else { continue }
+            if let best = found, best.lowerBound < range.lowerBound || (best.lowerBound == range.lowerBound && best.upperBound >= range.upperBound) {
+                continue
+            }
+            found = range
+        }
+        guard let range = found else { return piece.isEmpty ? [] : [String(piece)] }
+        let before = piece[..<range.lowerBound], after = piece[range.upperBound...]
+        return (before.isEmpty ? [] : [String(before)]) + [String(piece[range])] + splittingSpecials(after)
     }
 }
 
