@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // attnlab: see the module table in README.md. Dependencies point one way:
-// CBLAS -> TensorCore -> Transformer -> Experiments;  CPNG -> Heatmap;
+// CBLAS -> TensorCore -> Transformer -> Experiments;  Transformer -> Training;  CPNG -> Heatmap;
 // Experiments + Heatmap -> Reports (figures and files, written all or nothing);
 // Classroom (no model knowledge); AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription

@@ -95,10 +95,12 @@ public struct AdamW: Sendable {
         let stepSize = Float(Double(learningRate) / correction1)
         let (b1, b2, eps, decay, rule) = (beta1, beta2, epsilon, weightDecay, decays)
         var m = firstMoments, v = secondMoments
+        firstMoments = [:]; secondMoments = [:]   // so that m and v hold the only references
         weights.visit { name, parameter in
             guard let g = grads[name] else { return }   // checked above: every name has one
-            var mt = m[name] ?? Tensor(zeros: parameter.shape)
-            var vt = v[name] ?? Tensor(zeros: parameter.shape)
+            // Taken out of the dictionaries so that they are updated in place, not copied.
+            var mt = m.removeValue(forKey: name) ?? Tensor(zeros: parameter.shape)
+            var vt = v.removeValue(forKey: name) ?? Tensor(zeros: parameter.shape)
             let shrink: Float = rule(name) ? 1 - learningRate * decay : 1
             for i in 0..<parameter.count {
                 let gi = g.scalars[i]

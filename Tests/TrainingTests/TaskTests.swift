@@ -144,6 +144,23 @@ func bodyLength(_ example: Example, _ kind: TaskKind) -> Int {
         }
     }
 
+    /// Why a causal model must fail at count's early positions: the same prefix is labelled
+    /// differently depending on what comes after it, at position 0 most of all.
+    @Test func countIsNotDeterminedByThePrefix() throws {
+        let task = try TrainingTask(.count, architecture: .decoderOnly, symbols: 4, length: 6)
+        var labelsSeen: [[Int]: Set<Int>] = [:]      // prefix up to and including x[i] → labels at i
+        for example in draw(task, seed: 3, count: 2000) {
+            let decoder = example.input.decoder ?? []
+            for p in example.labelledPositions { labelsSeen[Array(decoder[...p]), default: []].insert(example.labels[p]) }
+        }
+        let firstSymbol = labelsSeen.filter { $0.key.count == 2 }
+        #expect(firstSymbol.count == 4)
+        #expect(firstSymbol.values.allSatisfy { $0.count >= 3 })     // "1", "2", "3", … all follow a lone "a"
+        // Only a full sequence pins its last label down; the encoder sees the whole of x at once.
+        let ambiguous = labelsSeen.filter { $0.value.count > 1 }
+        #expect(!ambiguous.isEmpty)
+    }
+
     @Test func symbolsAreDrawnEvenly() throws {
         let task = try TrainingTask(.copy, architecture: .encoderDecoder, symbols: 4, length: 8)
         var seen = [Int: Int]()
