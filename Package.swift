@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // attnlab: see the module table in README.md. Dependencies point one way:
-// CBLAS -> TensorCore -> Transformer -> Experiments;  CPNG -> Heatmap;
+// CBLAS -> TensorCore -> Transformer -> Experiments;  Transformer -> Training;  CPNG -> Heatmap;
 // Experiments + Heatmap -> Reports (figures and files, written all or nothing);
 // Classroom (no model knowledge); AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription
@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         .target(name: "Transformer", dependencies: ["TensorCore"]),
         .target(name: "Heatmap", dependencies: ["CPNG"]),
+        // Built-in training tasks generated from a seed, the AdamW optimiser and its schedule.
+        .target(name: "Training", dependencies: ["TensorCore", "Transformer"]),
         // What a lesson or a test asks of a model, as typed results: probes, checks, rank, traces.
         .target(name: "Experiments", dependencies: ["TensorCore", "Transformer"]),
         // Recordings and results turned into files: figures, .npy exports, sets written all or nothing.
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Transformer", "TensorCore"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Transformer", "TensorCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Experiments", "Transformer", "TensorCore", "Heatmap"]),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom"]),
