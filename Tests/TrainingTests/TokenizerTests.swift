@@ -83,46 +83,21 @@ import Transformer
         #expect(try WordLevelTokenizer.read(url) == tokenizer)
     }
 
-    /// The real check: Hugging Face's `tokenizers` opens the file and gives the same ids. Runs where
-    /// `python3 -c "import tokenizers"` works (pip install tokenizers); skipped elsewhere.
-    @Test(.enabled(if: pythonHas("tokenizers"))) func theTokenizersLibraryGivesTheSameIDs() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-tokenizer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let url = folder.appendingPathComponent("tokenizer.json")
+    /// The real check: Hugging Face's `tokenizers` opened the file attnlab writes and gave these
+    /// ids (Fixtures/make_tokenizer_ids.py made them; the test needs no Python).
+    @Test func theTokenizersLibraryGivesTheSameIDs() throws {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
         let tokenizer = try TrainingTask(.lm, architecture: .decoderOnly).tokenizer
-        try tokenizer.write(to: url)
-        let text = "<bos> the small cats  near a dog<sep>sleep <mask> today<eos>"
-        let script = """
-            import json, sys
-            from tokenizers import Tokenizer
-            t = Tokenizer.from_file(sys.argv[1])
-            print(json.dumps([t.get_vocab_size(with_added_tokens=True), t.encode(sys.argv[2]).ids]))
-            """
-        let output = try runPython(script, [url.path, text])
-        let reply = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [Any])
-        #expect(reply.first as? Int == tokenizer.vocabularySize)
-        #expect(reply.last as? [Int] == (try tokenizer.ids(text)))
+        // The file the library read is the one attnlab still writes, byte for byte.
+        #expect(try tokenizer.json() == Data(contentsOf: fixtures.appendingPathComponent("lm-tokenizer.json")))
+        let reference = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: fixtures.appendingPathComponent("lm-tokenizer-ids.json"))) as? [String: Any])
+        #expect(reference["vocabulary_size"] as? Int == tokenizer.vocabularySize)
+        let cases = try #require(reference["cases"] as? [[String: Any]])
+        #expect(cases.count == 5)
+        for entry in cases {
+            let text = try #require(entry["text"] as? String)
+            #expect(try tokenizer.ids(text) == entry["ids"] as? [Int], "\(text)")
+        }
     }
-}
-
-/// Whether `python3` can import `module`.
-func pythonHas(_ module: String) -> Bool {
-    (try? runPython("import \(module)", [])) != nil
-}
-
-/// Runs `python3 -c script arguments…` → its standard output; throws if it fails or cannot start.
-func runPython(_ script: String, _ arguments: [String]) throws -> String {
-    struct PythonFailed: Error { let status: Int32 }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw PythonFailed(status: process.terminationStatus) }
-    return String(decoding: data, as: UTF8.self)
 }
