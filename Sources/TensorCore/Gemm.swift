@@ -134,3 +134,42 @@ public struct Linear: Sendable {
         }
     }
 }
+
+extension Linear {
+    /// Backward of `callAsFunction`, accumulating (+=) as llm.c does, so a tensor read by several
+    /// layers (the residual stream, an encoder's memory) collects every path's gradient in place.
+    ///
+    ///     dx [T, in]      += dy · weight        dy [T, out], weight [out, in]
+    ///     grad.weight [out, in] += dyᵀ · x      x [T, in], the forward's input
+    ///     grad.bias [out] += Σ_t dy[t]          (as onesᵀ · dy, so it is one more sgemm, not a Swift loop)
+    ///
+    /// Rows of dy that are 0 (padding, ignored labels) add nothing anywhere.
+    public func backward(dx: inout Tensor, grad: inout Linear, dy: Tensor, x: Tensor) {
+        let (rows, n, k) = (x.shape[0], outFeatures, inFeatures)
+        precondition(dy.shape == [rows, n] && dx.shape == x.shape && x.shape == [rows, k], "linear backward: dy \(dy.shape), x \(x.shape), dx \(dx.shape)")
+        precondition(grad.weight.shape == weight.shape && (grad.bias == nil) == (bias == nil), "linear backward: gradient shapes differ")
+        guard rows > 0 else { return }
+        dy.scalars.withUnsafeBufferPointer { pdy in
+            weight.scalars.withUnsafeBufferPointer { pw in
+                dx.scalars.withUnsafeMutableBufferPointer { pdx in
+                    sgemm(m: rows, n: k, k: n, pdy.baseAddress!, lda: n, pw.baseAddress!, ldb: k,
+                          into: pdx.baseAddress!, ldOut: k, beta: 1)
+                }
+            }
+            x.scalars.withUnsafeBufferPointer { px in
+                grad.weight.scalars.withUnsafeMutableBufferPointer { pg in
+                    sgemm(m: n, n: k, k: rows, pdy.baseAddress!, lda: n, transposeA: true, px.baseAddress!, ldb: k,
+                          into: pg.baseAddress!, ldOut: k, beta: 1)
+                }
+            }
+            guard grad.bias != nil else { return }
+            let ones = [Float](repeating: 1, count: rows)
+            ones.withUnsafeBufferPointer { po in
+                grad.bias!.scalars.withUnsafeMutableBufferPointer { pb in   // ok: checked non-nil just above
+                    sgemm(m: 1, n: n, k: rows, po.baseAddress!, lda: rows, pdy.baseAddress!, ldb: n,
+                          into: pb.baseAddress!, ldOut: n, beta: 1)
+                }
+            }
+        }
+    }
+}

@@ -63,3 +63,71 @@ public struct Norm: Sendable {
         while i < d { out[i] = (x[i] - mean) * inverse * gamma[i] + beta[i]; i += 1 }
     }
 }
+
+extension Norm {
+    /// Backward of `callAsFunction`, accumulating (+=). Mean and 1/std are recomputed from the
+    /// forward's input x, which is cheaper to keep than to save them.
+    ///
+    ///     x̂ = (x − mean)·r  (layer norm; x·r for RMS norm), r = 1/√(var + ε), y = x̂·γ + β
+    ///     dx [T, d] += r · (g − mean(g) − x̂ · mean(g · x̂)),  g = dy · γ   (no mean(g) term for RMS norm)
+    ///     grad.gamma [d] += Σ_t dy · x̂      grad.beta [d] += Σ_t dy
+    ///
+    /// dy [T, d], x [T, d]. The rows of dx are independent and run in parallel; the sums over rows
+    /// for γ and β go in row order on one thread, so the result does not depend on thread timing.
+    public func backward(dx: inout Tensor, grad: inout Norm, dy: Tensor, x: Tensor) {
+        let d = gamma.count
+        precondition(x.rank == 2 && x.shape[1] == d && dy.shape == x.shape && dx.shape == x.shape, "norm backward: x \(x.shape), dy \(dy.shape)")
+        precondition(grad.gamma.shape == gamma.shape && (grad.beta == nil) == (beta == nil), "norm backward: gradient shapes differ")
+        let rows = x.shape[0]
+        let centred = kind == .layerNorm
+        let epsilon = self.epsilon
+        // x̂ of every row, shared by the two passes.
+        var normed = [Float](repeating: 0, count: rows * d)
+        var inverse = [Float](repeating: 0, count: rows)
+        x.scalars.withUnsafeBufferPointer { px in
+            normed.withUnsafeMutableBufferPointer { pn in
+                inverse.withUnsafeMutableBufferPointer { pr in
+                    Parallel.ranges(rows, workPerItem: d * 4) { range in
+                        for t in range {
+                            let row = px.baseAddress! + t * d, out = pn.baseAddress! + t * d
+                            let mean = centred ? laneSum(row, d) / Float(d) : 0
+                            var square: Float = 0
+                            for i in 0..<d { square += (row[i] - mean) * (row[i] - mean) }
+                            let r = 1 / (square / Float(d) + epsilon).squareRoot()
+                            for i in 0..<d { out[i] = (row[i] - mean) * r }
+                            pr[t] = r
+                        }
+                    }
+                }
+            }
+        }
+        normed.withUnsafeBufferPointer { pn in
+            inverse.withUnsafeBufferPointer { pr in
+                dy.scalars.withUnsafeBufferPointer { pdy in
+                    gamma.scalars.withUnsafeBufferPointer { pg in
+                        dx.scalars.withUnsafeMutableBufferPointer { pdx in
+                            Parallel.ranges(rows, workPerItem: d * 4) { range in
+                                for t in range {
+                                    let xh = pn.baseAddress! + t * d, g = pdy.baseAddress! + t * d, out = pdx.baseAddress! + t * d
+                                    var meanG: Float = 0, meanGX: Float = 0
+                                    for i in 0..<d { meanG += g[i] * pg[i]; meanGX += g[i] * pg[i] * xh[i] }
+                                    meanG = centred ? meanG / Float(d) : 0
+                                    meanGX /= Float(d)
+                                    for i in 0..<d { out[i] += pr[t] * (g[i] * pg[i] - meanG - xh[i] * meanGX) }
+                                }
+                            }
+                        }
+                    }
+                    grad.gamma.scalars.withUnsafeMutableBufferPointer { dg in
+                        for t in 0..<rows { for i in 0..<d { dg[i] += pdy[t * d + i] * pn[t * d + i] } }
+                    }
+                    if grad.beta != nil {
+                        grad.beta!.scalars.withUnsafeMutableBufferPointer { db in   // ok: checked non-nil just above
+                            for t in 0..<rows { for i in 0..<d { db[i] += pdy[t * d + i] } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

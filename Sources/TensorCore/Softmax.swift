@@ -96,3 +96,27 @@ public func softmax(_ scores: Tensor, mask: Tensor? = nil) -> (probabilities: Te
     }
     return (out, empty)
 }
+
+/// Backward of `maskedSoftmaxRows`: from the probabilities p and their gradient dp to the
+/// gradient of the scores, row by row,
+///
+///     dscores[c] = p[c] · (dp[c] − Σ_c′ p[c′]·dp[c′])
+///
+/// The mask needs no argument: a blocked cell has p = 0 exactly, so its gradient is exactly 0, and
+/// a fully blocked row (all 0) gets none at all.
+///
+/// - Parameters:
+///   - dScores: [rows, cols], overwritten. May be the same buffer as `dPattern`.
+///   - dPattern: [rows, cols] gradient of the probabilities.
+///   - pattern: [rows, cols] the forward's output.
+public func maskedSoftmaxRowsBackward(_ dScores: UnsafeMutablePointer<Float>, dPattern: UnsafePointer<Float>,
+                                      pattern: UnsafePointer<Float>, rows: Int, cols: Int) {
+    Parallel.ranges(rows, workPerItem: cols * 3) { range in
+        for r in range {
+            let p = pattern + r * cols, dp = dPattern + r * cols, out = dScores + r * cols
+            var dot: Float = 0
+            for c in 0..<cols { dot += p[c] * dp[c] }
+            for c in 0..<cols { out[c] = p[c] * (dp[c] - dot) }
+        }
+    }
+}

@@ -12,6 +12,8 @@ public final class Pass {
     public internal(set) var saved: [Stack: [SavedActivations]] = [:]
     /// With `saving`, each stack's final norm (pre-norm models), the unembedding's input.
     public internal(set) var savedFinalNorm: [Stack: SavedNorm] = [:]
+    /// With `saving`, each stack's embedding norm (BERT), between the embeddings and the first block.
+    public internal(set) var savedEmbeddingNorm: [Stack: SavedNorm] = [:]
 
     public init(hooks: Hooks = Hooks(), saving: Bool = false) {
         self.hooks = hooks
@@ -118,6 +120,39 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
         }
     }
     return (try hooked(.z, z, columns: false), pattern)
+}
+
+/// Backward of `attend` for one sequence, head by head (passes 4, 3, 1 in reverse):
+///
+///   4. dpattern[h] = dz_h · v_hᵀ                  dv_h += pattern[h]ᵀ · dz_h
+///   3. dscores[h]  = pattern[h] ⊙ (dpattern[h] − rowsum(pattern[h] ⊙ dpattern[h]))
+///      — 0 at every blocked cell, since the pattern is exactly 0 there: the mask needs no argument
+///   1. dq_h += scale · dscores[h] · k_h           dk_h += scale · dscores[h]ᵀ · q_h
+///
+/// - Parameters:
+///   - dq: [Tq, d] accumulated (+=); dk, dv: [Tk, d] accumulated. Heads are columns, row stride d.
+///   - dScores: [H, Tq, Tk] overwritten with the gradient of the scores (after scale, with the
+///     bias): what a position-bias table's gradient is summed from.
+///   - dz: [Tq, d] the gradient of the heads' output z.
+///   - q: [Tq, d], k: [Tk, d], v: [Tk, d], pattern: [H, Tq, Tk], as the forward computed them.
+func attendBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+                    dScores: UnsafeMutablePointer<Float>, dz: UnsafePointer<Float>,
+                    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, pattern: UnsafePointer<Float>,
+                    queries tq: Int, keys tk: Int, width d: Int, heads: Int, scale: Float) {
+    let dh = d / heads
+    for h in 0..<heads {
+        let ds = dScores + h * tq * tk, p = pattern + h * tq * tk
+        sgemm(m: tq, n: tk, k: dh, dz + h * dh, lda: d, v + h * dh, ldb: d, transposeB: true, into: ds, ldOut: tk)
+        sgemm(m: tk, n: dh, k: tq, p, lda: tk, transposeA: true, dz + h * dh, ldb: d, into: dv + h * dh, ldOut: d, beta: 1)
+    }
+    // In place: each cell reads its own dpattern before writing its dscore.
+    maskedSoftmaxRowsBackward(dScores, dPattern: dScores, pattern: pattern, rows: heads * tq, cols: tk)
+    for h in 0..<heads {
+        let ds = UnsafePointer(dScores + h * tq * tk)
+        sgemm(m: tq, n: dh, k: tk, ds, lda: tk, k + h * dh, ldb: d, into: dq + h * dh, ldOut: d, alpha: scale, beta: 1)
+        sgemm(m: tk, n: dh, k: tq, ds, lda: tk, transposeA: true, q + h * dh, ldb: d, into: dk + h * dh, ldOut: d,
+              alpha: scale, beta: 1)
+    }
 }
 
 /// [T, H·dₕ] → [H, T, dₕ]: how the q, k, v hooks show a projection, one head per slice.

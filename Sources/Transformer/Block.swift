@@ -78,6 +78,28 @@ func postNormSublayer(_ x: Tensor, _ norm: Sublayer, _ f: Sublayer) throws -> Te
     try norm(add(x, f(x)))
 }
 
+/// Backward of a sub-layer in its norm and residual connection, given the gradient of its output:
+/// → the gradient of its input x. `normBackward` and `fBackward` map the gradient of the norm's
+/// (or f's) output to that of its input, adding their parameters' gradients on the way.
+///
+///     pre-norm,  out = x + f(norm(x)):   dx = dout + norm′(f′(dout))
+///     post-norm, out = norm(x + f(x)):   ds = norm′(dout);  dx = ds + f′(ds)
+func sublayerBackward(_ placement: NormPlacement, dOut: Tensor,
+                      normBackward: (Tensor) -> Tensor, fBackward: (Tensor) -> Tensor) -> Tensor {
+    switch placement {
+    case .pre:
+        // The residual hands dout unchanged to both x and f(norm(x)) (`addBackward`).
+        var dx = dOut
+        accumulate(&dx, normBackward(fBackward(dOut)))
+        return dx
+    case .post:
+        let ds = normBackward(dOut)
+        var dx = fBackward(ds)
+        accumulate(&dx, ds)
+        return dx
+    }
+}
+
 /// An encoder block, [T, d] → [T, d]: bidirectional self-attention (or whatever `run.selfMask`
 /// says), then the MLP, each inside its norm and residual connection.
 ///
@@ -186,6 +208,60 @@ func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, lay
     return try run.hook(.sublayer(run.stack, layer, kind, .out), w.output(z))
 }
 
+/// Backward of `attentionOutput` on a whole padded block: the output projection (its gradient into
+/// `grad.output`), then `attendBackward` sequence by sequence over each one's own rows and keys.
+///
+/// - Parameters:
+///   - dBias: when given, [H, T, Tk] += each sequence's gradient of the scores (a T5 bias is
+///     shared by every sequence and layer of a stack, so its gradient is their sum).
+///   - dOut: [B·T, d] the gradient of the sub-layer's output.
+///   - saved: q [B·T, d], k and v [B·Tk, d], pattern [B·H, T, Tk], z [B·T, d].
+/// - Returns: the gradients of q [B·T, d], k and v [B·Tk, d]; padded rows stay exactly 0.
+func attentionOutputBackward(grad: inout AttentionWeights, dBias: inout Tensor?, dOut: Tensor, saved: SavedAttention,
+                             w: AttentionWeights, queries: BatchLayout, keys: BatchLayout, heads: Int,
+                             scale: Float) -> (dq: Tensor, dk: Tensor, dv: Tensor) {
+    let d = dOut.shape[1]
+    let (t, tk) = (queries.padded, keys.padded)
+    var dz = Tensor(zeros: dOut.shape)
+    w.output.backward(dx: &dz, grad: &grad.output, dy: dOut, x: saved.z)
+    var dq = Tensor(zeros: saved.q.shape), dk = Tensor(zeros: saved.k.shape), dv = Tensor(zeros: saved.v.shape)
+    var dScores = [Float](repeating: 0, count: heads * t * tk)
+    for b in 0..<queries.count {
+        let (rows, keyRows, cells) = (b * t * d, b * tk * d, b * heads * t * tk)
+        dz.scalars.withUnsafeBufferPointer { pdz in
+            saved.q.scalars.withUnsafeBufferPointer { pq in
+                saved.k.scalars.withUnsafeBufferPointer { pk in
+                    saved.v.scalars.withUnsafeBufferPointer { pv in
+                        saved.pattern.scalars.withUnsafeBufferPointer { pp in
+                            dq.scalars.withUnsafeMutableBufferPointer { pdq in
+                                dk.scalars.withUnsafeMutableBufferPointer { pdk in
+                                    dv.scalars.withUnsafeMutableBufferPointer { pdv in
+                                        dScores.withUnsafeMutableBufferPointer { pds in
+                                            attendBackward(dq: pdq.baseAddress! + rows, dk: pdk.baseAddress! + keyRows,
+                                                           dv: pdv.baseAddress! + keyRows, dScores: pds.baseAddress!,
+                                                           dz: pdz.baseAddress! + rows, q: pq.baseAddress! + rows,
+                                                           k: pk.baseAddress! + keyRows, v: pv.baseAddress! + keyRows,
+                                                           pattern: pp.baseAddress! + cells,
+                                                           queries: t, keys: tk, width: d, heads: heads, scale: scale)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if dBias != nil {
+            // Sequence order, one thread: the same bits every run.
+            dBias!.scalars.withUnsafeMutableBufferPointer { pb in   // ok: checked non-nil just above
+                for i in 0..<pb.count { pb[i] += dScores[i] }
+            }
+        }
+    }
+    return (dq, dk, dv)
+}
+
 /// Tensors of equal trailing shape, one after another along the first axis.
 func concatenatingRows(_ parts: [Tensor]) -> Tensor {
     guard let first = parts.first else { return Tensor(zeros: [0]) }
@@ -211,6 +287,18 @@ func mlp(_ h: Tensor, _ w: MLPWeights, layer: Int, run: StackRun) throws -> Tens
     return try run.hook(.sublayer(run.stack, layer, .mlp, .out), w.down(hidden))   // [T, d]
 }
 
+/// Backward of `mlp`: dh [T, d] += the gradient of its input h [T, d], given dOut [T, d]; the two
+/// layers' gradients into `grad`. `saved.pre`/`saved.post` [T, mlpWidth] are the hidden layer
+/// before and after the activation.
+func mlpBackward(dh: inout Tensor, grad: inout MLPWeights, dOut: Tensor, h: Tensor, saved: SavedMLP, w: MLPWeights,
+                 activation: Activation) {
+    var dPost = Tensor(zeros: saved.post.shape)
+    w.down.backward(dx: &dPost, grad: &grad.down, dy: dOut, x: saved.post)
+    var dPre = Tensor(zeros: saved.pre.shape)
+    activation.backward(dx: &dPre, dy: dPost, x: saved.pre)
+    w.up.backward(dx: &dh, grad: &grad.up, dy: dPre, x: h)
+}
+
 /// x + h, elementwise (the residual connection).
 @inline(__always)
 func add(_ x: Tensor, _ h: Tensor) -> Tensor {
@@ -221,4 +309,20 @@ func add(_ x: Tensor, _ h: Tensor) -> Tensor {
         }
     }
     return sum
+}
+
+/// Backward of `add`: a sum hands its gradient unchanged to both terms. dx, dh [T, d] += dy [T, d].
+func addBackward(dx: inout Tensor, dh: inout Tensor, dy: Tensor) {
+    accumulate(&dx, dy)
+    accumulate(&dh, dy)
+}
+
+/// x += y, elementwise (gradients meeting where a tensor was used twice).
+func accumulate(_ x: inout Tensor, _ y: Tensor) {
+    precondition(x.shape == y.shape, "accumulate: \(x.shape) += \(y.shape)")
+    x.scalars.withUnsafeMutableBufferPointer { px in
+        y.scalars.withUnsafeBufferPointer { py in
+            for i in 0..<px.count { px[i] += py[i] }
+        }
+    }
 }

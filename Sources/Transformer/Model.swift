@@ -180,7 +180,36 @@ public struct TransformerModel: Sendable {
         }
         x = try run.hook(.embed(run.stack), x)
         guard let norm = weights.embeddingNorm else { return x }
-        return try run.hook(.embeddingNorm(run.stack), norm(x))
+        let normed = try run.hook(.embeddingNorm(run.stack), norm(x))
+        if run.pass.saving { run.pass.savedEmbeddingNorm[run.stack] = SavedNorm(input: x, output: normed) }
+        return normed
+    }
+
+    /// Backward of `embed`'s lookups (after the embedding norm's backward): each real row's gradient
+    /// dx [B·T, d] is added to the token row it was read from, dTokens [vocab, d], and to its
+    /// position's row, dPositions [maxLength, d] (learned positions). Scatter-adds in row order, so
+    /// a token used twice sums the same way every run; padded rows are skipped.
+    func embeddingBackward(dTokens: inout Tensor, dPositions: inout Tensor?, dx: Tensor, tokens: [Int],
+                           layout: BatchLayout) {
+        let d = config.width
+        dx.scalars.withUnsafeBufferPointer { g in
+            dTokens.scalars.withUnsafeMutableBufferPointer { table in
+                for b in 0..<layout.count {
+                    for row in layout.real(b) {
+                        let (from, to) = (row * d, tokens[row] * d)
+                        for i in 0..<d { table[to + i] += g[from + i] }
+                    }
+                }
+            }
+            guard dPositions != nil else { return }
+            dPositions!.scalars.withUnsafeMutableBufferPointer { table in   // ok: checked non-nil just above
+                for b in 0..<layout.count {
+                    for (p, row) in layout.real(b).enumerated() {
+                        for i in 0..<d { table[p * d + i] += g[row * d + i] }
+                    }
+                }
+            }
+        }
     }
 
     /// Final hidden states [B·T, d] → each sequence's logits [T_b, vocab], through the tied or
@@ -196,6 +225,33 @@ public struct TransformerModel: Sendable {
         if layout.isPlain { return [try pass.hook(.logits, logits, rows: stack, start..<(start + layout.padded))] }
         return try (0..<layout.count).map { b in
             try pass.hook(.logits, logits.rows(layout.real(b)), rows: stack, start..<(start + layout.lengths[b]), sequence: b)
+        }
+    }
+
+    /// Backward of `unembed` on the whole padded block: logits = s·h · tableᵀ, s = width^-½ for T5's
+    /// scaled tied logits, else 1.
+    ///
+    ///     dHidden [B·T, d] += s · dLogits · table        dTable [vocab, d] += s · dLogitsᵀ · h
+    ///
+    /// dLogits [B·T, vocab] (0 on padded and ignored rows), hidden [B·T, d], table [vocab, d] the
+    /// token embedding (tied; its gradient then adds to the lookup's) or the unembedding.
+    func unembedBackward(dHidden: inout Tensor, dTable: inout Tensor, dLogits: Tensor, hidden: Tensor, table: Tensor) {
+        let s = config.tiedEmbeddings && config.scaleTiedLogits ? 1 / Float(config.width).squareRoot() : 1
+        let (rows, d, vocab) = (hidden.shape[0], hidden.shape[1], table.shape[0])
+        guard rows > 0 else { return }
+        dLogits.scalars.withUnsafeBufferPointer { pg in
+            table.scalars.withUnsafeBufferPointer { pt in
+                dHidden.scalars.withUnsafeMutableBufferPointer { pdh in
+                    sgemm(m: rows, n: d, k: vocab, pg.baseAddress!, lda: vocab, pt.baseAddress!, ldb: d,
+                          into: pdh.baseAddress!, ldOut: d, alpha: s, beta: 1)
+                }
+            }
+            hidden.scalars.withUnsafeBufferPointer { ph in
+                dTable.scalars.withUnsafeMutableBufferPointer { pdt in
+                    sgemm(m: vocab, n: d, k: rows, pg.baseAddress!, lda: vocab, transposeA: true, ph.baseAddress!, ldb: d,
+                          into: pdt.baseAddress!, ldOut: d, alpha: s, beta: 1)
+                }
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case weights(String)
     case config(String)
     case configField(field: String, problem: String)
+    case labels(String)
 
     public var description: String {
         switch self {
@@ -36,6 +37,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "config.json: field '\(field)' \(problem)"
         case .config(let what):
             "invalid model configuration: \(what)"
+        case .labels(let what):
+            "labels do not fit the batch: \(what)"
         }
     }
 }

@@ -54,3 +54,23 @@ public func relativePositionBias(table: Tensor, queries: Range<Int>, keys: Int, 
     }
     return out
 }
+
+/// Backward of `relativePositionBias`: each table cell [bucket, h] collects the gradient of every
+/// score cell [h, i, j] whose distance j − i falls in that bucket (summed in row order, so the
+/// same bits every run).
+///
+/// - Parameters:
+///   - dTable: [buckets, H] accumulated (+=).
+///   - dBias: [H, Tq, Tk] the gradient of the bias, i.e. of the scores (summed over the layers and
+///     sequences that shared the bias).
+public func relativePositionBiasBackward(dTable: inout Tensor, dBias: Tensor, queries: Range<Int>, keys: Int,
+                                         bidirectional: Bool, maxDistance: Int) {
+    let buckets = dTable.shape[0], heads = dTable.shape[1]
+    precondition(dBias.shape == [heads, queries.count, keys], "relative bias backward: \(dBias.shape) for \(dTable.shape)")
+    for (row, i) in queries.enumerated() {
+        for j in 0..<keys {
+            let b = relativePositionBucket(j - i, bidirectional: bidirectional, buckets: buckets, maxDistance: maxDistance)
+            for h in 0..<heads { dTable[b, h] += dBias[h, row, j] }
+        }
+    }
+}

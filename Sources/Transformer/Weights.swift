@@ -149,6 +149,52 @@ public struct ModelWeights: Sendable {
     }
 }
 
+extension ModelWeights {
+    /// The same names and shapes as `other` with every scalar 0 (norm scales too): where gradients
+    /// are summed.
+    public static func zeros(like other: ModelWeights) -> ModelWeights {
+        var copy = other
+        copy.visit { _, tensor in tensor = Tensor(zeros: tensor.shape) }
+        return copy
+    }
+
+    /// Calls `body` with each parameter of `self` (to change) beside the parameter of `other` of the
+    /// same name, in `visit` order. The two must have the same names and shapes (a model's weights and
+    /// their gradients, or two gradients).
+    public mutating func update(with other: ModelWeights, _ body: (String, inout Tensor, Tensor) -> Void) {
+        var others: [(name: String, tensor: Tensor)] = []
+        var copy = other
+        copy.visit { name, tensor in others.append((name, tensor)) }
+        var i = 0
+        visit { name, tensor in
+            precondition(i < others.count && others[i].name == name && others[i].tensor.shape == tensor.shape,
+                         "update(with:): \(name) has no partner of the same shape")
+            body(name, &tensor, others[i].tensor)
+            i += 1
+        }
+        precondition(i == others.count, "update(with:): the other weights have \(others.count - i) more tensors")
+    }
+
+    /// self += scale · other, parameter by parameter (a gradient step is `add(gradients, scaled: -lr)`).
+    public mutating func add(_ other: ModelWeights, scaled scale: Float = 1) {
+        update(with: other) { _, tensor, delta in
+            tensor.scalars.withUnsafeMutableBufferPointer { t in
+                delta.scalars.withUnsafeBufferPointer { g in
+                    for i in 0..<t.count { t[i] += scale * g[i] }
+                }
+            }
+        }
+    }
+
+    /// Every parameter by name (e.g. to write to safetensors or compare with a reference).
+    public var named: [String: Tensor] {
+        var copy = self
+        var out: [String: Tensor] = [:]
+        copy.visit { name, tensor in out[name] = tensor }
+        return out
+    }
+}
+
 extension Norm {
     fileprivate mutating func visit(_ prefix: String, _ body: (String, inout Tensor) -> Void) {
         body(prefix + ".weight", &gamma)
