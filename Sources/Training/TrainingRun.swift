@@ -1,0 +1,162 @@
+import Foundation
+import TensorCore
+import Transformer
+
+/// One step's numbers, as `training.json` keeps them.
+public struct TrainingRecord: Sendable, Equatable {
+    public let step: Int               // 1 for the first update
+    public let loss: Float             // mean cross-entropy over the batch's labelled tokens
+    public let tokenAccuracy: Float    // of the batch's labelled tokens, before this step's update
+    public let learningRate: Float
+    public let gradientNorm: Float     // before clipping
+}
+
+/// The watched attention site at one moment of training, on one fixed held-out example: the
+/// frames of `attention-over-training.png`.
+public struct AttentionFrame: Sendable {
+    public let step: Int
+    /// One pattern [H, Tq, Tk] per layer.
+    public let patterns: [Tensor]
+    public let rowLabels: [String]
+    public let columnLabels: [String]
+}
+
+/// A model learning a task: AdamW on batches drawn fresh each step from a seeded stream, with
+/// warm-up and cosine decay, clipping by global norm, and a record of every step.
+///
+/// The batch of step s depends only on the seed and s, so a run resumed from a checkpoint sees the
+/// very batches it would have seen, and the same settings give a bit-identical loss history.
+public final class TrainingRun {
+    public let settings: TrainingSettings
+    public let task: TrainingTask
+    public private(set) var model: TransformerModel
+    public private(set) var optimizer: AdamW
+    public private(set) var history: [TrainingRecord]
+    public private(set) var frames: [AttentionFrame]
+    /// The held-out example the frames show.
+    public let probe: Example
+
+    /// Steps done so far.
+    public var step: Int { history.count }
+    public var isFinished: Bool { step >= settings.steps }
+
+    /// Frames are taken at the start and at five more steps spread evenly to the end.
+    public var frameSteps: [Int] { (0...5).map { settings.steps * $0 / 5 } }
+
+    /// The largest batch and number of steps a run takes (a typo should not size a huge run).
+    public static let largestBatch = 1024, mostSteps = 1_000_000
+
+    public convenience init(_ settings: TrainingSettings) throws {
+        let task = try Self.check(settings)
+        let model = try TransformerModel.random(settings.architecture, task.config(settings.preset), seed: settings.seed)
+        try self.init(settings, task: task, model: model, optimizer: AdamW(weightDecay: settings.weightDecay), history: [], frames: [])
+    }
+
+    /// A run that continues from saved state (`--resume`).
+    public init(_ settings: TrainingSettings, task: TrainingTask, model: TransformerModel, optimizer: AdamW,
+                history: [TrainingRecord], frames: [AttentionFrame]) throws {
+        self.settings = settings
+        self.task = task
+        self.model = model
+        self.optimizer = optimizer
+        self.history = history
+        self.frames = frames
+        probe = task.heldOut(1, seed: settings.seed)[0]
+        if frames.isEmpty && history.isEmpty { self.frames = [try frame()] }
+    }
+
+    /// The task these settings describe, after checking every number against its bound.
+    public static func check(_ s: TrainingSettings) throws -> TrainingTask {
+        guard (1...mostSteps).contains(s.steps) else { throw TrainingError.settings("--steps must be 1...\(mostSteps), got \(s.steps)") }
+        guard (1...largestBatch).contains(s.batch) else { throw TrainingError.settings("--batch must be 1...\(largestBatch), got \(s.batch)") }
+        guard s.learningRate.isFinite, s.learningRate > 0, s.learningRate <= 1 else {
+            throw TrainingError.settings("--lr must be above 0 and at most 1, got \(s.learningRate)")
+        }
+        guard (0...s.steps).contains(s.warmupSteps) else { throw TrainingError.settings("--warmup must be 0...\(s.steps) (the steps)") }
+        let task = try TrainingTask(s.task, architecture: s.architecture, symbols: s.symbols, length: s.length)
+        let room = s.preset.config().maxLength
+        guard task.maxInputLength <= room else {
+            throw TrainingError.settings("--length \(s.length) makes sequences of \(task.maxInputLength) tokens; the \(s.preset.rawValue) preset holds \(room)")
+        }
+        return task
+    }
+
+    /// The batch of step `step` (0-based): a pure function of the seed and the step.
+    public func batch(at step: Int) -> [Example] {
+        var rng = SeededGenerator(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step) &+ 0x5851_F42D)
+        return task.batch(settings.batch, &rng)
+    }
+
+    /// One update. Throws `.diverged` (changing nothing) if the loss or the gradients are not finite.
+    @discardableResult
+    public func trainStep() throws -> TrainingRecord {
+        let examples = batch(at: step)
+        let labels = examples.map(\.labels)
+        let (loss, raw, predictions) = try model.lossAndGradients(batch: examples.map(\.input), labels: labels)
+        var gradients = raw
+        let norm = clipGlobalNorm(&gradients, maxNorm: settings.clip)
+        guard loss.isFinite, norm.isFinite else { throw TrainingError.diverged(step: step + 1) }
+        let rate = settings.schedule.rate(at: step)
+        try optimizer.update(&model.weights, gradients: gradients, learningRate: rate)
+        var right = 0, labelled = 0
+        for (row, predicted) in zip(labels, predictions) {
+            for (label, guess) in zip(row, predicted) where label != Example.ignoreLabel {
+                labelled += 1
+                if label == guess { right += 1 }
+            }
+        }
+        let record = TrainingRecord(step: step + 1, loss: loss, tokenAccuracy: labelled == 0 ? 0 : Float(right) / Float(labelled),
+                                    learningRate: rate, gradientNorm: norm)
+        history.append(record)
+        if frameSteps.dropFirst().contains(step) { frames.append(try frame()) }
+        return record
+    }
+
+    /// Exact match and token accuracy on `samples` held-out sequences.
+    public func evaluate(samples: Int) throws -> Evaluation {
+        try Training.evaluate(model, on: task.heldOut(samples, seed: settings.seed))
+    }
+
+    /// The watched site of every layer on the probe, now.
+    func frame() throws -> AttentionFrame {
+        let tracer = Tracer(labels: labels(probe))
+        let pattern = (0..<model.config.layers).map { task.watchedSite(layer: $0) }.joined(separator: ",")
+        _ = try model.forward(probe.input, pass: Pass(hooks: .recording(tracer, pattern: pattern)))
+        let recordings = (0..<model.config.layers).compactMap { tracer[task.watchedSite(layer: $0)] }
+        return AttentionFrame(step: step, patterns: recordings.map(\.tensor),
+                              rowLabels: recordings.first?.rowLabels ?? [], columnLabels: recordings.first?.columnLabels ?? [])
+    }
+
+    /// Token labels of an example's streams, from the task's vocabulary.
+    public func labels(_ example: Example) -> [Stack: [String]] {
+        var labels: [Stack: [String]] = [:]
+        for stack in Stack.allCases {
+            if let ids = example.input.tokens(stack) { labels[stack] = ids.map { task.tokenizer.label($0) } }
+        }
+        return labels
+    }
+
+    /// The layer and head of the watched site that shows the task best: the heaviest on the task's
+    /// target keys where the task has them, else the sharpest (largest mean row maximum) at the end.
+    public func clearestHead(samples: Int = 64) throws -> HeadWeight? {
+        if task.attentionTargetName != nil {
+            return try targetWeights(model, task: task, on: task.heldOut(samples, seed: settings.seed)).first
+        }
+        guard let last = frames.last else { return nil }
+        var best: HeadWeight?
+        for (layer, pattern) in last.patterns.enumerated() {
+            let (heads, rows, columns) = (pattern.shape[0], pattern.shape[1], pattern.shape[2])
+            for head in 0..<heads {
+                var total = 0.0
+                for row in 0..<rows {
+                    var largest: Float = 0
+                    for column in 0..<columns { largest = max(largest, pattern[head, row, column]) }
+                    total += Double(largest)
+                }
+                let sharpness = total / Double(max(rows, 1))
+                if sharpness > best?.weight ?? -1 { best = HeadWeight(layer: layer, head: head, weight: sharpness) }
+            }
+        }
+        return best
+    }
+}

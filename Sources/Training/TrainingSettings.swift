@@ -1,0 +1,105 @@
+import Foundation
+import Transformer
+
+/// Everything that decides a training run. Saved in `training.json`; the same settings and thread
+/// count give a bit-identical loss history.
+public struct TrainingSettings: Sendable, Equatable {
+    public var task: TaskKind
+    public var architecture: Architecture
+    public var preset: Preset
+    public var steps: Int
+    /// Sequences per step.
+    public var batch: Int
+    /// The peak learning rate, reached after `warmupSteps` and then decayed along a cosine to
+    /// `learningRate / 10` at the last step.
+    public var learningRate: Float
+    public var warmupSteps: Int
+    public var weightDecay: Float
+    /// Gradients are scaled down when their global norm exceeds this.
+    public var clip: Float
+    /// Longest input sequence (x), and how many symbols x is drawn from.
+    public var length: Int
+    public var symbols: Int
+    public var seed: UInt64
+
+    /// Defaults chosen (by measurement, see README) so that each task reaches its goal on the
+    /// tiny preset with no other flag.
+    public init(task: TaskKind, architecture: Architecture, preset: Preset = .tiny, steps: Int? = nil, batch: Int = 32,
+                learningRate: Float = 3e-3, warmupSteps: Int? = nil, weightDecay: Float = 0.01, clip: Float = 1,
+                length: Int = 8, symbols: Int = 10, seed: UInt64 = 0) {
+        self.task = task
+        self.architecture = architecture
+        self.preset = preset
+        self.steps = steps ?? Self.defaultSteps(task)
+        self.batch = batch
+        self.learningRate = learningRate
+        self.warmupSteps = warmupSteps ?? min(100, max(1, self.steps / 10))
+        self.weightDecay = weightDecay
+        self.clip = clip
+        self.length = length
+        self.symbols = symbols
+        self.seed = seed
+    }
+
+    public static func defaultSteps(_ task: TaskKind) -> Int {
+        switch task {
+        case .copy, .reverse, .sort: 1500
+        case .count: 1500
+        case .lm, .mlm: 1500
+        }
+    }
+
+    /// The schedule these settings describe.
+    public var schedule: LearningRateSchedule {
+        LearningRateSchedule(peak: learningRate, minimum: learningRate / 10, warmupSteps: warmupSteps, totalSteps: steps)
+    }
+
+    public var json: [String: Any] {
+        ["task": task.rawValue, "architecture": architecture.rawValue, "preset": preset.rawValue, "steps": steps,
+         "batch": batch, "learning_rate": Double(learningRate), "warmup_steps": warmupSteps,
+         "weight_decay": Double(weightDecay), "clip": Double(clip), "length": length, "symbols": symbols, "seed": seed]
+    }
+
+    /// Reads what `json` wrote; the error names the field.
+    public init(json: [String: Any]) throws {
+        func field<T>(_ name: String, _ type: T.Type) throws -> T {
+            guard let value = json[name] as? T else { throw TrainingError.file("training.json: field '\(name)' is missing or not a \(T.self)") }
+            return value
+        }
+        func number(_ name: String) throws -> Double {
+            guard let value = json[name] as? NSNumber else { throw TrainingError.file("training.json: field '\(name)' is missing or not a number") }
+            return value.doubleValue
+        }
+        func int(_ name: String) throws -> Int {
+            guard let value = json[name] as? NSNumber, let int = Int(exactly: value.doubleValue) else {
+                throw TrainingError.file("training.json: field '\(name)' is missing or not a whole number")
+            }
+            return int
+        }
+        guard let task = TaskKind(rawValue: try field("task", String.self)) else { throw TrainingError.file("training.json: unknown task") }
+        guard let architecture = Architecture(rawValue: try field("architecture", String.self)) else {
+            throw TrainingError.file("training.json: unknown architecture")
+        }
+        guard let preset = Preset(rawValue: try field("preset", String.self)) else { throw TrainingError.file("training.json: unknown preset") }
+        guard let seed = (json["seed"] as? NSNumber).map({ $0.uint64Value }) else { throw TrainingError.file("training.json: field 'seed' is missing") }
+        self.init(task: task, architecture: architecture, preset: preset, steps: try int("steps"), batch: try int("batch"),
+                  learningRate: Float(try number("learning_rate")), warmupSteps: try int("warmup_steps"),
+                  weightDecay: Float(try number("weight_decay")), clip: Float(try number("clip")),
+                  length: try int("length"), symbols: try int("symbols"), seed: seed)
+    }
+}
+
+/// What can stop a training run, in one line.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case settings(String)
+    case diverged(step: Int)
+    case file(String)
+
+    public var description: String {
+        switch self {
+        case .settings(let what): what
+        case .diverged(let step): "the loss became NaN or infinite at step \(step); lower --lr (the last good model was kept)"
+        case .file(let what): what
+        }
+    }
+}
