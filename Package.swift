@@ -31,7 +31,7 @@ let package = Package(
         // The lessons ship inside the binary's resource bundle, so an installed attnlab works anywhere.
         .target(name: "Classroom", resources: [.copy("../../Lessons")]),
         .target(name: "AttnlabCLI", dependencies: [
-            "TensorCore", "Transformer", "Experiments", "Heatmap", "Reports", "Classroom",
+            "TensorCore", "Transformer", "Experiments", "Heatmap", "Reports", "Training", "Classroom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "attnlab", dependencies: ["AttnlabCLI"]),

@@ -23,8 +23,8 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(parsing: .unconditional, help: "How many tokens to generate (1...1024, and the model's length).")
-    var steps = 8
+    @OptionGroup var stepsOption: StepsOption
+    var steps: Int { stepsOption.steps ?? 8 }
 
     @Flag(help: "One line per step: the token, the cache's length and bytes per layer, and the work.")
     var brief = false

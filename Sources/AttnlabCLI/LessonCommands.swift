@@ -85,8 +85,8 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: "Run every step without waiting.")
     var all = false
 
-    @Option(help: ArgumentHelp("Where the lesson's pictures and files go (default Output/<lesson-id>/).", valueName: "dir"))
-    var out: String?
+    @OptionGroup var outFolder: OutFolderOption
+    var out: String? { outFolder.out }
 
     @OptionGroup var seedOption: SeedOption
     var seed: UInt64? { seedOption.seed }
