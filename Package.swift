@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Transformer", "TensorCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer"]),
+        .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer", "Checkpoints"]),
     ]
 )
