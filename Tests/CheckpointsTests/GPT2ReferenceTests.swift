@@ -37,6 +37,17 @@ import Transformer
         #expect(ours == metadata["text_ids"])
     }
 
+    /// The same model as transformers' save_pretrained wrote it (its own config.json with every
+    /// GPT2Config field, a generation_config.json, no tokenizer): the very same weights.
+    @Test func aCheckpointTransformersSavedLoadsIntoTheSameWeights() throws {
+        let folder = try fixtures()
+        let ours = try Checkpoint.load(from: folder.appendingPathComponent("gpt2-tiny")).model
+        let theirs = try Checkpoint.load(from: folder.appendingPathComponent("gpt2-tiny-hf"))
+        #expect(theirs.tokenizerJSON == nil)
+        #expect(theirs.model.config == ours.config)
+        #expect(parameters(theirs.model) == parameters(ours))
+    }
+
     /// Writes Fixtures/gpt2-tiny (run with ATTNLAB_UPDATE_CHECKPOINT_FIXTURE=1, then run the
     /// script). Otherwise checks the committed folder is what this code writes, byte for byte.
     @Test func writeTheFixtureCheckpoint() throws {

@@ -6,6 +6,9 @@ what transformers computed to gpt2-tiny-expected.safetensors:
     attentions.L   [H, T, T]    the attention pattern of layer L (eager attention)
     metadata       input_ids, text and text_ids (the tokenizers library's split of text), versions
 
+and saves the model again with transformers' own save_pretrained into gpt2-tiny-hf/, which attnlab
+must read into the very same weights.
+
 GPT2ReferenceTests requires attnlab's logits and patterns to agree within 1e-4. Run from anywhere:
 
     python Tests/CheckpointsTests/Fixtures/make_gpt2_checkpoint.py
@@ -23,6 +26,7 @@ import transformers
 HERE = os.path.dirname(os.path.abspath(__file__))
 FOLDER = os.path.join(HERE, "gpt2-tiny")
 OUT = os.path.join(HERE, "gpt2-tiny-expected.safetensors")
+HF_FOLDER = os.path.join(HERE, "gpt2-tiny-hf")
 IDS = [2, 6, 4, 9, 8, 5, 21, 12, 27, 3, 14, 2]   # <bos> c a f e b r i x <eos> k <bos>
 TEXT = "c a f e b"
 
@@ -50,6 +54,8 @@ def main():
         "torch": torch.__version__, "transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
     }
     safetensors.numpy.save_file(tensors, OUT, metadata=metadata)
+    # The other direction: the same model as transformers itself saves it, for attnlab to read.
+    model.save_pretrained(HF_FOLDER)
     print(f"wrote {OUT}: logits {tensors['logits'].shape}, {len(out.attentions)} attention patterns; "
           f"'{TEXT}' -> {text_ids}")
 
