@@ -2,7 +2,7 @@
 // attnlab: see the module table in README.md. Dependencies point one way:
 // CBLAS -> TensorCore -> Transformer -> Experiments;  Transformer -> Training;  CPNG -> Heatmap;
 // Experiments + Heatmap -> Reports (figures and files, written all or nothing);
-// Classroom (no model knowledge); AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
+// Transformer -> Checkpoints (folders on disk); Classroom (no model knowledge); AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription
 
 let package = Package(
@@ -30,8 +30,10 @@ let package = Package(
         .target(name: "Reports", dependencies: ["TensorCore", "Transformer", "Experiments", "Heatmap"]),
         // The lessons ship inside the binary's resource bundle, so an installed attnlab works anywhere.
         .target(name: "Classroom", resources: [.copy("../../Lessons")]),
+        // Checkpoint folders (config.json, model.safetensors, tokenizer.json), GPT-2's layout when the model fits it.
+        .target(name: "Checkpoints", dependencies: ["TensorCore", "Transformer"]),
         .target(name: "AttnlabCLI", dependencies: [
-            "TensorCore", "Transformer", "Experiments", "Heatmap", "Reports", "Training", "Classroom",
+            "TensorCore", "Transformer", "Experiments", "Heatmap", "Reports", "Training", "Checkpoints", "Classroom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "attnlab", dependencies: ["AttnlabCLI"]),
@@ -44,6 +46,8 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Transformer", "TensorCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Experiments", "Transformer", "TensorCore", "Heatmap"]),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom"]),
-        .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Transformer", "TensorCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer", "Checkpoints"]),
     ]
 )

@@ -68,7 +68,7 @@ struct BenchCommand: ParsableCommand {
         }
         Console.progress("building \(self.model.modelSummary(Self.modelDefaults))…")
         let model = try self.model.makeModel(Self.modelDefaults)
-        let (input, labels) = try self.input.resolve(for: model, seed: self.model.resolvedSeed, defaults: Self.defaults)
+        let (input, labels) = try self.input.resolve(for: model, tokenizer: self.model.tokenizer(for: model), seed: self.model.resolvedSeed, defaults: Self.defaults)
         try self.model.checkPrefix(against: input, of: model)
         let tokens = input.decoder?.count ?? input.encoder?.count ?? 0
         let (runs, warmup) = (timing.runs, timing.warmup)

@@ -50,13 +50,14 @@ struct CausalityCommand: ParsableCommand {
 
     func run() throws {
         let built = try model.makeModel()
+        let tokenizer = try model.tokenizer(for: built)
         let architecture = built.architecture
         if stack != nil && architecture != .encoderDecoder { throw CLIError("--stack is for encoder-decoder models") }
         let changed: Stack = architecture == .encoderOnly ? .encoder : (architecture == .decoderOnly ? .decoder : stack ?? .decoder)
         try output.checkPictureFile()
         var options = input
-        if bare { options = try bareWords(architecture) }
-        let (modelInput, labels) = try options.resolve(for: built, seed: model.resolvedSeed, defaults: Self.defaults)
+        if bare { options = try bareWords(architecture, tokenizer) }
+        let (modelInput, labels) = try options.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed, defaults: Self.defaults)
         try model.checkPrefix(against: modelInput, of: built)
         let tokens = modelInput.tokens(changed) ?? []
         guard tokens.count >= 2 else { throw CLIError("the \(changed.rawValue) input needs at least two tokens to change one of them") }
@@ -65,8 +66,8 @@ struct CausalityCommand: ParsableCommand {
             throw CLIError("--position \(j) is outside the \(changed.rawValue) input's positions 0...\(tokens.count - 1)")
         }
         let old = labels[changed]?[j] ?? "#\(tokens[j])"
-        guard let newID = BuiltinTokenizer.shared.id(to.lowercased()), newID != tokens[j], newID < built.config.vocabularySize else {
-            throw CLIError("--to '\(to)' must be a word of the built-in vocabulary, different from '\(old)'")
+        guard let newID = Self.word(to, tokenizer), newID != tokens[j], newID < built.config.vocabularySize else {
+            throw CLIError("--to '\(to)' must be a word of the \(model.model == nil ? "built-in" : "checkpoint's") vocabulary, different from '\(old)'")
         }
         let probe = try CausalityProbe(built, input: modelInput, changing: changed, at: j, to: newID)
         let outputLabels = labels[probe.outputStack] ?? []
@@ -96,15 +97,25 @@ struct CausalityCommand: ParsableCommand {
     }
 
     /// The words of the text alone, as ids, so that two architectures see the very same tokens.
-    private func bareWords(_ architecture: Architecture) throws -> InputOptions {
+    private func bareWords(_ architecture: Architecture, _ tokenizer: any Tokenizer) throws -> InputOptions {
         var options = input
-        let tokenizer = BuiltinTokenizer.shared
         let text = input.text ?? Self.defaults.text ?? "", target = input.target ?? Self.defaults.target ?? ""
         options.text = nil
         options.target = nil
+        do { try tokenizer.checkEncodable(text) } catch { throw CLIError("--text: \(error)") }
+        if architecture == .encoderDecoder {
+            do { try tokenizer.checkEncodable(target) } catch { throw CLIError("--target: \(error)") }
+        }
         options.ids = tokenizer.tokenize(text).map { String($0.id) }
         if architecture == .encoderDecoder { options.targetIds = tokenizer.tokenize(target).map { String($0.id) } }
         return options
+    }
+
+    /// The id of `word` when the tokenizer has it as one token of its own (not as [UNK]).
+    private static func word(_ word: String, _ tokenizer: any Tokenizer) -> Int? {
+        guard (try? tokenizer.checkEncodable(word)) != nil, let token = tokenizer.tokenize(word).first,
+              tokenizer.tokenize(word).count == 1, tokenizer.label(token.id).lowercased() == word.lowercased() else { return nil }
+        return token.id
     }
 }
 
@@ -139,7 +150,8 @@ struct TeacherForcingCommand: ParsableCommand {
 
     func run() throws {
         let built = try model.makeModel()
-        let (modelInput, _) = try input.resolve(for: built, seed: model.resolvedSeed, defaults: Self.defaults)
+        guard built.architecture.generates else { throw CLIError("teacher forcing is about generating models; this checkpoint is encoder-only") }
+        let (modelInput, _) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed, defaults: Self.defaults)
         for _ in 0..<timing.warmup { _ = try built.forward(modelInput) }
         let check = try TeacherForcingCheck(built, input: modelInput, runs: timing.runs)
         let (parallel, sequential) = (check.parallel, check.stepByStep)

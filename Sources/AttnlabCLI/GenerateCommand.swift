@@ -43,16 +43,18 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let built = try model.makeModel()
-        let tokenizer = BuiltinTokenizer.shared
+        let tokenizer = try model.tokenizer(for: built)
         let architecture = built.architecture
+        guard architecture.generates else { throw CLIError("an encoder-only model does not generate; this checkpoint is encoder-only") }
         try output.checkPictureFile()
-        // An encoder-decoder model reads the prompt with its encoder; its decoder starts from <bos>
-        // unless --target gives a start of its own.
+        // An encoder-decoder model reads the prompt with its encoder; its decoder starts from the
+        // tokenizer's framing of no text (<bos>) unless --target gives a start of its own.
         var options = input
         if architecture == .encoderDecoder && input.target == nil && input.targetIds.isEmpty {
-            options.targetIds = [String(tokenizer.special(BuiltinTokenizer.beginning).id)]
+            options.targetIds = tokenizer.encode("", for: .decoder, of: architecture).map { String($0.id) }
+            if options.targetIds.isEmpty { throw CLIError("this tokenizer has no <bos> to start the decoder from: give --target-ids") }
         }
-        let (modelInput, labels) = try options.resolve(for: built, seed: model.resolvedSeed)
+        let (modelInput, labels) = try options.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed)
         try model.checkPrefix(against: modelInput, of: built)
         let start = modelInput.decoder?.count ?? 0
         guard start + steps <= built.config.maxLength else {

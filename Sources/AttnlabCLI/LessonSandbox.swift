@@ -16,6 +16,10 @@ enum LessonSandbox {
     /// refused outright; a teacher who wants the comparison runs `attnlab bench` by hand.
     static let programOptions: Set<String> = ["--torch", "--torch-script", "--matplotlib", "--matplotlib-script"]
 
+    /// Options that read a path anywhere on the machine: `--model` reads a checkpoint folder, and
+    /// its error lines would tell a lesson what is at any path, so a lesson may not use it.
+    static let readOptions: Set<String> = ["--model"]
+
     /// Words that make a command print help (or the version, or the parser's description of
     /// itself) instead of running: a lesson's commands are there to be run.
     static let helpOptions: Set<String> = ["--help", "-h", "-help", "--version",
@@ -44,6 +48,10 @@ enum LessonSandbox {
             if programOptions.contains(name) {
                 return "\(name) starts another program (python3), which a lesson may not do: "
                     + "run 'attnlab \(command) \(name)' from the command line instead"
+            }
+            if readOptions.contains(name) {
+                return "\(name) reads a folder anywhere on the machine, which a lesson may not do: "
+                    + "run 'attnlab \(command) \(name) DIR' from the command line instead"
             }
             guard outputOptions.contains(name) else { continue }
             // `--png=x`, or `--png x`; a bare `--png` (trace's default folder) has nothing to check.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Reports
 import TensorCore
@@ -24,9 +25,13 @@ struct ModelDefaults {
     var preset: Preset = .tiny
 }
 
-/// Which model to build: architecture, size (a preset, optionally reshaped), seed, and optionally
-/// another self-attention mask. Shared by every command that builds a model.
+/// Which model to build: architecture, size (a preset, optionally reshaped), seed — or a checkpoint
+/// folder — and optionally another self-attention mask. Shared by every command that builds a model.
 struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A checkpoint folder (config.json, model.safetensors, tokenizer.json) instead of a random model.",
+                               valueName: "dir"))
+    var model: String?
+
     @Option(help: "The architecture (default decoder-only).")
     var arch: Architecture?
 
@@ -50,6 +55,14 @@ struct ModelOptions: ParsableArguments {
     var window: Int? { maskParameters.window }
 
     func validate() throws {
+        if model != nil {
+            let fixed = [("--arch", arch != nil), ("--preset", preset != nil), ("--seed", seed != nil), ("--width", width != nil),
+                         ("--heads", heads != nil), ("--layers", layers != nil), ("--mlp", mlp != nil), ("--vocab", vocab != nil)]
+            let given = fixed.filter(\.1).map(\.0)
+            if !given.isEmpty {
+                throw ValidationError("--model loads a checkpoint, whose architecture, size and weights are its own: leave out \(given.joined(separator: ", "))")
+            }
+        }
         if prefix != nil && mask != .prefixLM { throw ValidationError("--prefix goes with --mask prefix-lm") }
         if window != nil && mask != .slidingWindow { throw ValidationError("--window goes with --mask sliding-window") }
         if mask == .prefixLM && prefix == nil { throw ValidationError("--mask prefix-lm needs --prefix K") }
@@ -64,10 +77,23 @@ struct ModelOptions: ParsableArguments {
     /// The seed given, else the lesson's, else 0.
     var resolvedSeed: UInt64 { seed ?? RunContext.seed ?? 0 }
 
-    func architecture(_ defaults: ModelDefaults) -> Architecture { arch ?? defaults.architecture }
+    func architecture(_ defaults: ModelDefaults) -> Architecture {
+        arch ?? (try? checkpointConfig())?.architecture ?? defaults.architecture
+    }
 
-    /// The preset's configuration with any size the user overrode.
+    /// The checkpoint folder of --model.
+    private var checkpointFolder: URL? { model.map { URL(fileURLWithPath: $0) } }
+
+    /// The checkpoint's config.json alone (cheap: no weights), nil without --model.
+    private func checkpointConfig() throws -> (architecture: Architecture, config: ModelConfig)? {
+        guard let checkpointFolder else { return nil }
+        let read = try Checkpoint.readConfig(from: checkpointFolder)
+        return (read.architecture, read.config)
+    }
+
+    /// The preset's configuration with any size the user overrode (the checkpoint's, with --model).
     func config(_ defaults: ModelDefaults) throws -> ModelConfig {
+        if let checkpoint = try checkpointConfig() { return checkpoint.config }
         var c = (preset ?? defaults.preset).config()
         if let width { c.width = width; c.mlpWidth = 4 * width }   // a new width brings GPT-2's MLP ratio
         if let heads { c.heads = heads }
@@ -80,6 +106,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The model these options describe, with seeded random weights. Its size is checked before a
     /// single weight is drawn, so a typo cannot ask for terabytes.
+    /// With --model, the checkpoint's model, its size checked from config.json before the weights are read.
     func makeModel(_ defaults: ModelDefaults = ModelDefaults()) throws -> TransformerModel {
         let architecture = architecture(defaults), config = try config(defaults)
         let parameters = ModelCount(architecture, config, encoderTokens: 0, decoderTokens: 0).parameters
@@ -89,12 +116,27 @@ struct ModelOptions: ParsableArguments {
         if config.vocabularySize < BuiltinTokenizer.shared.vocabularySize && vocab != nil {
             Console.note("note: the built-in tokenizer has \(BuiltinTokenizer.shared.vocabularySize) ids; words past id \(config.vocabularySize - 1) cannot be given as text")
         }
-        var model = try TransformerModel.random(architecture, config, seed: resolvedSeed)
+        var model = try checkpointFolder.map { try Checkpoint.load(from: $0).model }
+            ?? TransformerModel.random(architecture, config, seed: resolvedSeed)
         if let mask {
             let stack: Stack = architecture == .encoderOnly ? .encoder : .decoder
             model.selfAttentionRules[stack] = mask.kind.rule(prefix: prefix ?? 0, window: window ?? 1)
         }
         return model
+    }
+
+    /// The tokenizer for text given to `built`: the built-in one, or with --model the checkpoint's
+    /// word-level tokenizer.json; without one (or with one it cannot read) ids only, labelled by number.
+    func tokenizer(for built: TransformerModel) throws -> any Tokenizer {
+        guard let checkpointFolder else { return BuiltinTokenizer.shared }
+        let file = checkpointFolder.appendingPathComponent(Checkpoint.tokenizerFile)
+        let size = built.config.vocabularySize
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            return CheckpointTokenizer(idsOnly: size, because: "the checkpoint \(checkpointFolder.path) has no tokenizer.json")
+        }
+        do { return try CheckpointTokenizer(json: Data(contentsOf: file)) } catch {
+            return CheckpointTokenizer(idsOnly: size, because: "\(file.path) \(error)")
+        }
     }
 
     /// A prefix-LM's prefix must lie inside the sequence it masks.
@@ -109,6 +151,10 @@ struct ModelOptions: ParsableArguments {
 
     /// "decoder-only tiny (width 64, 4 heads, 2 layers), seed 0"
     func modelSummary(_ defaults: ModelDefaults = ModelDefaults()) -> String {
+        if let model {
+            guard let (architecture, c) = try? checkpointConfig() else { return "checkpoint \(model)" }
+            return "\(architecture.rawValue) checkpoint \(model) (width \(c.width), \(c.heads) heads, \(c.layers) layers)"
+        }
         let c = (try? config(defaults)) ?? (preset ?? defaults.preset).config()
         let resized = [width, heads, layers, mlp, vocab].contains { $0 != nil } ? " resized" : ""
         return "\(architecture(defaults).rawValue) \((preset ?? defaults.preset).rawValue)\(resized) "
@@ -179,7 +225,9 @@ struct InputOptions: ParsableArguments {
     }
 
     /// The model's input and each stream's token labels; `defaults` fill in what was not given.
-    func resolve(for model: TransformerModel, seed: UInt64, defaults: Defaults = Defaults()) throws -> (input: ModelInput, labels: [Stack: [String]]) {
+    /// Text goes through `tokenizer`, which must know every word (the built-in one knows all).
+    func resolve(for model: TransformerModel, tokenizer: any Tokenizer, seed: UInt64,
+                 defaults: Defaults = Defaults()) throws -> (input: ModelInput, labels: [Stack: [String]]) {
         var options = self
         if text == nil && ids.isEmpty && tokens == nil {
             options.text = defaults.text
@@ -188,12 +236,12 @@ struct InputOptions: ParsableArguments {
         if model.architecture == .encoderDecoder && options.tokens == nil && target == nil && targetIds.isEmpty {
             options.target = defaults.target
         }
-        return try options.resolveGiven(for: model, seed: seed)
+        return try options.resolveGiven(for: model, tokenizer: tokenizer, seed: seed)
     }
 
-    private func resolveGiven(for model: TransformerModel, seed: UInt64) throws -> (input: ModelInput, labels: [Stack: [String]]) {
+    private func resolveGiven(for model: TransformerModel, tokenizer: any Tokenizer,
+                              seed: UInt64) throws -> (input: ModelInput, labels: [Stack: [String]]) {
         let architecture = model.architecture
-        let tokenizer = BuiltinTokenizer.shared
         let hasTarget = target != nil || !targetIds.isEmpty
         if hasTarget && architecture != .encoderDecoder {
             throw CLIError("--target is the decoder's text of an encoder-decoder model; \(architecture.rawValue) takes only --text")
@@ -212,6 +260,7 @@ struct InputOptions: ParsableArguments {
         } else if !ids.isEmpty {
             streams[mainStack] = tokenizer.tokens(ids: try parseIDs(ids, flag: "--ids", limit: model.config.maxLength))
         } else if let text {
+            try Self.checkEncodable(text, "--text", tokenizer)
             guard !tokenizer.tokenize(text).isEmpty else { throw CLIError("--text is empty: give some words to run") }
             streams[mainStack] = tokenizer.encode(text, for: mainStack, of: architecture)
         } else {
@@ -222,6 +271,7 @@ struct InputOptions: ParsableArguments {
             if !targetIds.isEmpty {
                 streams[.decoder] = tokenizer.tokens(ids: try parseIDs(targetIds, flag: "--target-ids", limit: model.config.maxLength))
             } else if let target {
+                try Self.checkEncodable(target, "--target", tokenizer)
                 streams[.decoder] = tokenizer.encode(target, for: .decoder, of: architecture)
             } else {
                 throw CLIError("an encoder-decoder model also needs the decoder's text: add --target \"…\" (or --target-ids)")
@@ -230,6 +280,10 @@ struct InputOptions: ParsableArguments {
         let input = ModelInput(encoder: streams[.encoder]?.map(\.id), decoder: streams[.decoder]?.map(\.id))
         try model.validate(input)
         return (input, streams.mapValues { $0.map(\.text) })
+    }
+
+    private static func checkEncodable(_ text: String, _ flag: String, _ tokenizer: any Tokenizer) throws {
+        do { try tokenizer.checkEncodable(text) } catch { throw CLIError("\(flag): \(error)") }
     }
 }
 

@@ -40,7 +40,7 @@ struct RankCommand: ParsableCommand {
             throw CLIError("--layer must be 0...\(built.config.layers - 1) and --head 0...\(built.config.heads - 1) for this model")
         }
         try output.checkPictureFile()
-        let (modelInput, labels) = try input.resolve(for: built, seed: model.resolvedSeed, defaults: Self.defaults)
+        let (modelInput, labels) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed, defaults: Self.defaults)
         let stack: Stack = built.architecture == .decoderOnly ? .decoder : .encoder
         let words = labels[stack] ?? []
         let comparison = try RankComparison(built, input: modelInput, stack: stack, layer: layer, head: head)

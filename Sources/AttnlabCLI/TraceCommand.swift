@@ -60,7 +60,7 @@ struct TraceCommand: ParsableCommand {
 
     mutating func run() throws {
         let built = try model.makeModel()
-        let (modelInput, labels) = try input.resolve(for: built, seed: model.resolvedSeed)
+        let (modelInput, labels) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed)
         try model.checkPrefix(against: modelInput, of: built)
         if let npyFolder { try Paths.checkFolder(npyFolder, option: "--npy") }
         if let pngFolder { try Paths.checkFolder(pngFolder, option: "--png") }
@@ -86,8 +86,9 @@ struct TraceCommand: ParsableCommand {
             Console.say("  \(recording.name)  \(recording.tensor.shape)")
         }
 
-        let export = NpyExport(model: ["architecture": built.architecture.rawValue, "preset": (model.preset ?? .tiny).rawValue,
-                                       "seed": model.resolvedSeed],
+        let described: [String: any Sendable] = model.model.map { ["architecture": built.architecture.rawValue, "checkpoint": $0] }
+            ?? ["architecture": built.architecture.rawValue, "preset": (model.preset ?? .tiny).rawValue, "seed": model.resolvedSeed]
+        let export = NpyExport(model: described,
                                recordings: trace.asked, input: modelInput, labels: labels)
         let pictures = pngFolder == nil ? [] : AttentionPictures(describing: model.modelSummary(), of: built)
             .pictures(trace.drawable(scores: scores), masks: trace.all, scores: scores, kinds: kinds)

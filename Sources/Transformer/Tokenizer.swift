@@ -18,10 +18,14 @@ public protocol Tokenizer: Sendable {
     func label(_ id: Int) -> String
     /// Tokens for ids given directly, each labelled.
     func tokens(ids: [Int]) -> [Token]
+    /// Throws an error naming the first piece of `text` this tokenizer has no id for. The built-in
+    /// tokenizer turns such words into `[UNK]` and never throws; a checkpoint's may refuse them.
+    func checkEncodable(_ text: String) throws
 }
 
 extension Tokenizer {
     public func tokens(ids: [Int]) -> [Token] { ids.map { Token(id: $0, text: label($0)) } }
+    public func checkEncodable(_ text: String) throws {}
 }
 
 extension Preset {

@@ -41,6 +41,7 @@ import Testing
         (["bench", "--torch-script=x.py"], "--torch-script starts another program"),
         (["bench", "--pictures", "--matplotlib"], "--matplotlib starts another program"),
         (["bench", "--pictures", "--matplotlib-script", "m.py"], "--matplotlib-script starts another program"),
+        (["trace", "--model", "/etc", "--ids", "1"], "--model reads a folder anywhere on the machine"),
         (["mask", "--help"], "only shows help"),
         (["mask", "causal", "-h"], "leave out '-h'"),
         (["help", "mask"], "only shows help"),
@@ -101,7 +102,7 @@ import Testing
     }
 
     /// Guards the lists against a new option: any option taking a file or folder must be an
-    /// output (checked), a program's script (refused), or where lessons are read from.
+    /// output (checked), a program's script or a checkpoint (refused), or where lessons are read from.
     @Test func everyPathOptionIsInOneOfTheLists() throws {
         let data = Data(Attnlab._dumpHelp().utf8)
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -118,7 +119,8 @@ import Testing
         }
         walk(try #require(root["command"] as? [String: Any]))
         #expect(!pathOptions.isEmpty)
-        let allowed = LessonSandbox.outputOptions.union(LessonSandbox.programOptions).union(["--lessons"])
+        let allowed = LessonSandbox.outputOptions.union(LessonSandbox.programOptions).union(LessonSandbox.readOptions)
+            .union(["--lessons"])
         #expect(pathOptions.subtracting(allowed).isEmpty, "options that take a path but are not checked: \(pathOptions.subtracting(allowed))")
     }
 
