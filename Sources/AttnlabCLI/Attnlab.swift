@@ -30,7 +30,7 @@ public struct Attnlab: ParsableCommand {
                 // A misspelled command or option, named as written ("unknown command 'maks'")
                 // rather than by whatever the parser tripped over next.
                 if let unknown = CommandNames.attnlab?.problem(with: arguments) {
-                    Console.note("attnlab: \(unknown)")
+                    Console.note("attnlab: " + unknown.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\\n"))
                     return ExitCode.validationFailure.rawValue
                 }
                 throw error

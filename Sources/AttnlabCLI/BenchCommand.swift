@@ -62,10 +62,9 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if let threads { BLASThreads.set(threads) }
-        for (wanted, script, flag) in [(torch, torchScript, "--torch-script"), (matplotlib, matplotlibScript, "--matplotlib-script")]
-        where wanted && !FileManager.default.fileExists(atPath: script) {
-            throw CLIError("cannot find \(script); run from the project folder or pass \(flag)")
-        }
+        // The references are checked before any timing, so a missing torch is said at once.
+        if torch { try PythonReference.check(torchScript, option: "--torch-script", modules: ["torch", "transformers"]) }
+        if matplotlib { try PythonReference.check(matplotlibScript, option: "--matplotlib-script", modules: ["matplotlib"]) }
         Console.progress("building \(self.model.modelSummary(Self.modelDefaults))…")
         let model = try self.model.makeModel(Self.modelDefaults)
         let (input, labels) = try self.input.resolve(for: model, tokenizer: self.model.tokenizer(for: model), seed: self.model.resolvedSeed, defaults: Self.defaults)
@@ -74,7 +73,7 @@ struct BenchCommand: ParsableCommand {
         let (runs, warmup) = (timing.runs, timing.warmup)
         if pictures { return try benchPictures(model, input, labels: labels) }
 
-        Console.note("timing the forward pass: \(warmup) warm-up, \(runs) runs traced and \(runs) untraced…")
+        Console.progress("timing the forward pass: \(warmup) warm-up, \(runs) runs traced and \(runs) untraced…")
         func traced() throws -> Tracer {
             let tracer = Tracer()
             _ = try model.forward(input, pass: Pass(hooks: .recording(tracer, pattern: "*.pattern")))
@@ -85,10 +84,10 @@ struct BenchCommand: ParsableCommand {
         var sgemmRates: [Double] = []
         for round in 0..<rounds {
             // The sgemm reference is taken next to the forward passes it is compared with.
-            Console.note("timing cblas_sgemm on a 2048 × 2048 product…")
+            Console.progress("timing cblas_sgemm on a 2048 × 2048 product…")
             sgemmRates.append(Self.sgemmGflops(size: 2048, runs: 3))
             if torch {
-                Console.note("round \(round + 1) of \(rounds): PyTorch eager with \(torchScript)…")
+                Console.progress("round \(round + 1) of \(rounds): PyTorch eager with \(torchScript)…")
                 let reference = try PythonReference.run(torchScript, ["--tokens", String(tokens), "--runs", String(runs),
                                                                             "--threads", String(BLASThreads.count)])
                 guard let ms = reference["forward_ms"] as? Double else { throw CLIError("\(torchScript) did not report forward_ms") }

@@ -13,17 +13,16 @@ extension BenchCommand {
             .pictures(trace.drawable(scores: false), masks: trace.all, scores: false)
         let (runs, warmup) = (timing.runs, timing.warmup)
 
-        // A scratch folder, removed at the end and on Ctrl-C.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-bench-\(getpid())")
-        Cleanup.register(folder.path, isFolder: true)
-        defer { try? FileManager.default.removeItem(at: folder); Cleanup.unregister(folder.path) }
+        // A scratch folder of an unguessable name (mkdtemp), removed at the end and on Ctrl-C.
+        let folder = try ScratchFolder(prefix: "attnlab-bench")
+        defer { folder.remove() }
         let path = folder.path
         func drawAll() throws { _ = try OutputSet.writing { try AttentionPictures.write(pictures, into: path, output: $0) } }
-        Console.note("timing \(pictures.count) pictures: \(warmup) warm-up, \(runs) runs…")
+        Console.progress("timing \(pictures.count) pictures: \(warmup) warm-up, \(runs) runs…")
         for _ in 0..<warmup { try drawAll() }
         let times = try (0..<runs).map { _ in try Stopwatch.milliseconds { try drawAll() } }
         let total = Stopwatch.median(times), each = total / Double(pictures.count)
-        let bytes = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.fileSizeKey])
+        let bytes = try FileManager.default.contentsOfDirectory(at: URL(fileURLWithPath: path), includingPropertiesForKeys: [.fileSizeKey])
             .reduce(0) { $0 + ((try? $1.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0) }
 
         let tokens = input.decoder?.count ?? input.encoder?.count ?? 0
@@ -33,7 +32,7 @@ extension BenchCommand {
         var result: [String: Any] = ["pictures": pictures.count, "tokens": tokens, "total_ms": JSONLine.rounded(total),
                                      "ms_per_picture": JSONLine.rounded(each)]
         if matplotlib {
-            Console.note("timing matplotlib with \(matplotlibScript)…")
+            Console.progress("timing matplotlib with \(matplotlibScript)…")
             let reference = try PythonReference.run(matplotlibScript, ["--tokens", String(tokens), "--images", "5"])
             guard let seconds = reference["seconds_per_image"] as? Double else {
                 throw CLIError("\(matplotlibScript) did not report seconds_per_image")

@@ -45,7 +45,9 @@ struct CausalityCommand: ParsableCommand {
 
     func validate() throws {
         try Limits.check(position, "--position", Limits.position)
-        if input.tokens != nil && bare { throw ValidationError("--bare leaves out special tokens of a text; --tokens has none") }
+        if bare && (input.tokens != nil || !input.ids.isEmpty || !input.targetIds.isEmpty) {
+            throw ValidationError("--bare leaves the special tokens out of a text; --ids and --tokens have none to leave out")
+        }
     }
 
     func run() throws {
@@ -108,6 +110,8 @@ struct CausalityCommand: ParsableCommand {
         }
         options.ids = tokenizer.tokenize(text).map { String($0.id) }
         if architecture == .encoderDecoder { options.targetIds = tokenizer.tokenize(target).map { String($0.id) } }
+        guard !options.ids.isEmpty else { throw CLIError("--text is empty: give some words to run") }
+        guard architecture != .encoderDecoder || !options.targetIds.isEmpty else { throw CLIError("--target is empty: give some words") }
         return options
     }
 

@@ -60,9 +60,11 @@ public enum Console {
         return out
     }
 
-    /// C0 and C1 controls and DEL, except the newline that separates lines.
+    /// C0 and C1 controls and DEL, except the newline that separates lines, and the bidirectional
+    /// overrides and isolates, which can make a terminal show text in another order than it is.
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar != "\n" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+        scalar != "\n" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value))
     }
 }
 

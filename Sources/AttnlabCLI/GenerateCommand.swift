@@ -57,8 +57,9 @@ struct GenerateCommand: ParsableCommand {
         let (modelInput, labels) = try options.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed)
         try model.checkPrefix(against: modelInput, of: built)
         let start = modelInput.decoder?.count ?? 0
-        guard start + steps <= built.config.maxLength else {
-            throw CLIError("the prompt and \(steps) steps need \(start + steps) positions; this model has \(built.config.maxLength)")
+        // The last token chosen is never fed back, so it needs no position of its own.
+        guard start + steps - 1 <= built.config.maxLength else {
+            throw CLIError("the prompt and \(steps) steps need \(start + steps - 1) positions; this model has \(built.config.maxLength)")
         }
 
         Console.say(model.summary())

@@ -113,9 +113,6 @@ struct ModelOptions: ParsableArguments {
         guard parameters <= Limits.builtParameters else {
             throw CLIError("that model would have \(parameters) parameters; attnlab builds at most \(Limits.builtParameters) (2 GB of float32)")
         }
-        if config.vocabularySize < BuiltinTokenizer.shared.vocabularySize && vocab != nil {
-            Console.note("note: the built-in tokenizer has \(BuiltinTokenizer.shared.vocabularySize) ids; words past id \(config.vocabularySize - 1) cannot be given as text")
-        }
         var model = try checkpointFolder.map { try Checkpoint.load(from: $0).model }
             ?? TransformerModel.random(architecture, config, seed: resolvedSeed)
         if let mask {
@@ -279,6 +276,7 @@ struct InputOptions: ParsableArguments {
         }
         let input = ModelInput(encoder: streams[.encoder]?.map(\.id), decoder: streams[.decoder]?.map(\.id))
         try model.validate(input)
+        try Limits.checkMemory(model, input)
         return (input, streams.mapValues { $0.map(\.text) })
     }
 

@@ -64,11 +64,14 @@ struct TraceCommand: ParsableCommand {
         try model.checkPrefix(against: modelInput, of: built)
         if let npyFolder { try Paths.checkFolder(npyFolder, option: "--npy") }
         if let pngFolder { try Paths.checkFolder(pngFolder, option: "--png") }
-        if npyFolder != nil { try output.checkSize(estimatedNpyBytes(built, modelInput), what: "this trace's .npy export") }
+        // What the tracer will keep, known from the model's hook points before anything runs.
+        let extra = pngFolder == nil ? "" : scores ? "*.mask,*.scores" : "*.mask"
+        let recorded = estimatedBytes(built, modelInput, recording: extra.isEmpty ? hooks : hooks + "," + extra)
+        try Limits.checkMemory(built, modelInput, recorded: recorded)
+        if npyFolder != nil { try output.checkSize(estimatedBytes(built, modelInput, recording: hooks), what: "this trace's .npy export") }
 
         Console.progress("tracing \(model.modelSummary())…")
-        let trace = try Trace(built, input: modelInput, labels: labels, hooks: hooks,
-                              alsoRecord: pngFolder == nil ? "" : scores ? "*.mask,*.scores" : "*.mask")
+        let trace = try Trace(built, input: modelInput, labels: labels, hooks: hooks, alsoRecord: extra)
         Console.progress("")
         Console.say(model.summary())
         for stack in built.architecture.stacks {
@@ -117,10 +120,10 @@ struct TraceCommand: ParsableCommand {
         for path in written.png { Console.say("wrote \(path)") }
     }
 
-    /// The bytes of the .npy files the hooks asked for, known from the model's hook points before
-    /// anything runs.
-    private func estimatedNpyBytes(_ built: TransformerModel, _ input: ModelInput) -> Int {
-        let wanted = NamePattern(hooks)
+    /// The bytes of the activations `recording` matches (and of their .npy files), known from the
+    /// model's hook points before anything runs.
+    private func estimatedBytes(_ built: TransformerModel, _ input: ModelInput, recording: String) -> Int {
+        let wanted = NamePattern(recording)
         return built.hookPoints(encoderTokens: input.encoder?.count ?? 0, decoderTokens: input.decoder?.count ?? 0)
             .filter { wanted.matches($0.name) }
             .reduce(0) { $0 + 128 + 4 * $1.shape.reduce(1, *) }

@@ -52,8 +52,9 @@ public struct GenerationTrace: Sendable {
         guard count >= 1 else { throw ExperimentError("generate at least one token") }
         guard (0..<model.config.heads).contains(head) else { throw ExperimentError("the head must be 0...\(model.config.heads - 1)") }
         let start = input.decoder?.count ?? 0
-        guard start + count <= model.config.maxLength else {
-            throw ExperimentError("the start and \(count) steps need \(start + count) positions; this model has \(model.config.maxLength)")
+        // The last token chosen is never fed back, so it needs no position of its own.
+        guard start + count - 1 <= model.config.maxLength else {
+            throw ExperimentError("the start and \(count) steps need \(start + count - 1) positions; this model has \(model.config.maxLength)")
         }
         var recomputed: [Int] = []
         uncachedTokens = try generateGreedy(model, input: input, steps: count, cached: false,

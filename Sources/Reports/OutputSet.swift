@@ -22,18 +22,20 @@ public final class OutputSet: @unchecked Sendable {
     deinit { if !finished { discard() } }
 
     /// Writes `data` under a temporary name beside `path`, creating missing folders.
-    public func write(_ data: Data, to path: String) throws {
-        try Paths.checkFile(path)
+    public func write(_ data: Data, to given: String) throws {
+        try Paths.checkFile(given)
+        let path = Paths.normalized(given)
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).attnlab-partial-\(getpid())").path
         try lock.withLock {
             guard !finished else { throw OutputError("this set of files was already committed or discarded") }
             try createFolders(url.deletingLastPathComponent().path)
-            cleanup.register(temporary)
-            files.append((path, temporary))
         }
-        try Self.writeFile(data, to: temporary, reportedAs: path)
+        let fd = cleanup.createFile(temporary)
+        guard fd >= 0 else { throw OutputError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        lock.withLock { files.append((path, temporary)) }
+        try Self.write(data, to: fd, reportedAs: path)
     }
 
     /// Renames every file into place and returns the final paths, in the order written.
@@ -44,17 +46,16 @@ public final class OutputSet: @unchecked Sendable {
             guard !finished else { throw OutputError("this set of files was already committed or discarded") }
             var renamed: [String] = []
             for (final, temporary) in files {
-                cleanup.register(final)
-                guard rename(temporary, final) == 0 else {
+                guard cleanup.rename(temporary, to: final) else {
                     let reason = String(cString: strerror(errno))
-                    for path in renamed { unlink(path); cleanup.unregister(path) }
+                    for path in renamed { unlink(path) }
+                    cleanup.unregister(renamed)
                     throw OutputError("cannot write \(final): \(reason)")
                 }
                 renamed.append(final)
             }
             finished = true
-            for (final, temporary) in files { cleanup.unregister(final); cleanup.unregister(temporary) }
-            for folder in createdFolders { cleanup.unregister(folder) }
+            cleanup.unregister(files.map(\.final) + createdFolders)
             return files.map(\.final)
         }
     }
@@ -64,8 +65,9 @@ public final class OutputSet: @unchecked Sendable {
         lock.withLock {
             guard !finished else { return }
             finished = true
-            for (_, temporary) in files { unlink(temporary); cleanup.unregister(temporary) }
-            for folder in createdFolders.reversed() { rmdir(folder); cleanup.unregister(folder) }
+            for (_, temporary) in files { unlink(temporary) }
+            for folder in createdFolders.reversed() { rmdir(folder) }
+            cleanup.unregister(files.map(\.temporary) + createdFolders)
         }
     }
 
@@ -91,26 +93,21 @@ public final class OutputSet: @unchecked Sendable {
 
     private func createFolders(_ path: String) throws {
         var missing: [String] = []
-        var url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        var url = URL(fileURLWithPath: Paths.normalized(path), isDirectory: true)
         while !FileManager.default.fileExists(atPath: url.path) {
             missing.insert(url.path, at: 0)
             url = url.deletingLastPathComponent()
         }
         for folder in missing {
-            cleanup.register(folder, isFolder: true)
-            guard mkdir(folder, 0o755) == 0 else {
-                let reason = String(cString: strerror(errno))
-                cleanup.unregister(folder)
-                throw OutputError("cannot create folder \(folder): \(reason)")
+            guard cleanup.makeFolder(folder) else {
+                throw OutputError("cannot create folder \(folder): \(String(cString: strerror(errno)))")
             }
             createdFolders.append(folder)
         }
     }
 
-    /// Writes all of `data` with open/write/close; the error names `reportedAs`.
-    static func writeFile(_ data: Data, to path: String, reportedAs name: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw OutputError("cannot write \(name): \(String(cString: strerror(errno)))") }
+    /// Writes all of `data` to `fd` and closes it; the error names `name`.
+    static func write(_ data: Data, to fd: Int32, reportedAs name: String) throws {
         defer { close(fd) }
         try data.withUnsafeBytes { raw in
             var offset = 0

@@ -112,6 +112,12 @@ public struct ModelConfig: Sendable, Equatable {
         } else if width % heads != 0 {
             found.append("width \(width) is not divisible by \(heads) heads")
         }
+        // Bounds far beyond any model attnlab runs, so that no count of parameters or FLOPs can
+        // overflow and no allocation is sized from a typo in a config.json.
+        if width > 65_536 || heads > 4_096 || layers > 1_024 || mlpWidth > 262_144 || vocabularySize > 16_777_216
+            || maxLength > 1_048_576 {
+            found.append("sizes beyond attnlab's bounds (width 65536, heads 4096, layers 1024, MLP 262144, vocabulary 16777216, length 1048576)")
+        }
         if case let .relativeBias(buckets, maxDistance) = positions, buckets < 4 || maxDistance < buckets / 2 {
             found.append("relative position bias needs at least 4 buckets and a max distance of at least half of them")
         }

@@ -31,7 +31,8 @@ public func generateGreedy(_ model: TransformerModel, input: ModelInput, steps: 
     var cache: KVCache? = cached ? KVCache(for: model.config) : nil
     var generated: [Int] = []
     var pending = sequence                       // tokens the next call has not seen yet
-    for step in 0..<steps where sequence.count < model.config.maxLength {
+    // A sequence may fill every position: the token chosen from the last one is not fed back.
+    for step in 0..<steps where sequence.count <= model.config.maxLength {
         let stepPass = step == 0 ? firstPass : pass(step)
         let (logits, flops) = try FlopCounter.measure {
             if cached { return try model.decode(pending, memory: memory, cache: &cache, pass: stepPass) }

@@ -109,15 +109,26 @@ import TensorCore
         process.environment = ProcessInfo.processInfo.environment.merging(["ATTNLAB_TEST_PAUSE_BEFORE_COMMIT": "30"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        // Its scratch folder has an unguessable name: find the new attnlab-bench-* folder.
+        let temporary = FileManager.default.temporaryDirectory.path
+        func scratchFolders() -> Set<String> {
+            Set(((try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? []).filter { $0.hasPrefix("attnlab-bench-") })
+        }
+        let before = scratchFolders()
         try process.run()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-bench-\(process.processIdentifier)").path
         let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline && !FileManager.default.fileExists(atPath: scratch) { usleep(10_000) }
-        #expect(FileManager.default.fileExists(atPath: scratch))
+        func written() -> Int {   // pictures written under their temporary names, waiting for the commit
+            scratchFolders().subtracting(before).reduce(0) { total, name in
+                total + (((try? FileManager.default.contentsOfDirectory(atPath: temporary + "/" + name)) ?? [])
+                    .filter { $0.contains(".attnlab-partial-") }.count)
+            }
+        }
+        while process.isRunning && Date() < deadline && written() == 0 { usleep(10_000) }
+        #expect(written() > 0)
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
-        #expect(!FileManager.default.fileExists(atPath: scratch))
+        #expect(scratchFolders().subtracting(before).isEmpty)
     }
 
     @Test func theRealExecutableBehavesTheSame() throws {

@@ -51,8 +51,19 @@ func attnlabProcess(_ arguments: [String]) throws -> CommandResult {
     return CommandResult(status: process.terminationStatus, out: lines(outData), err: lines(errData))
 }
 
+/// Folders earlier test runs left under /tmp (their process is gone) are removed once per run.
+private let staleFoldersRemoved: Void = {
+    let temporary = FileManager.default.temporaryDirectory
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+    where name.hasPrefix("attnlab-tests-") || name.hasPrefix("attnlab-reports-") {
+        guard let pid = Int32(name.split(separator: "-").last ?? ""), pid != getpid(), kill(pid, 0) != 0 else { continue }
+        try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+    }
+}()
+
 /// A fresh empty folder under the system's temporary folder.
 func temporaryFolder(_ name: String = #function) throws -> URL {
+    _ = staleFoldersRemoved
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("attnlab-tests-\(ProcessInfo.processInfo.processIdentifier)")
         .appendingPathComponent(name.filter { $0.isLetter || $0.isNumber })
