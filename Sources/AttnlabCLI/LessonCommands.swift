@@ -2,6 +2,7 @@ import ArgumentParser
 import Classroom
 import Foundation
 import Reports
+import Synchronization
 
 /// Where to look for lessons, shared by `lessons` and `lesson`.
 struct LessonSource: ParsableArguments {
@@ -77,8 +78,12 @@ struct LessonCommand: ParsableCommand {
             fails, the lesson stops there, also with status 1.
             """)
 
-    @Argument(help: "The lesson's id or number (see 'attnlab lessons').")
-    var id: String
+    /// Taken as any word at all, so that `lesson -1` is "no lesson '-1'", not a missing argument.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The lesson's id or number (see 'attnlab lessons').", valueName: "id"))
+    var words: [String] = []
+
+    /// The one lesson id or number given.
+    var id: String { words.first ?? "" }
 
     @OptionGroup var source: LessonSource
 
@@ -91,6 +96,17 @@ struct LessonCommand: ParsableCommand {
     @OptionGroup var seedOption: SeedOption
     var seed: UInt64? { seedOption.seed }
 
+    func validate() throws {
+        guard !words.isEmpty else { throw ValidationError("Missing expected argument '<id>'") }
+        // Unknown options land here too: name them as the parser would have.
+        for word in words where word.hasPrefix("--") || (word.hasPrefix("-") && word.count > 1 && Double(word) == nil) {
+            throw ValidationError(CommandNames.attnlab?.problem(with: ["lesson", word]) ?? "unknown option '\(word)'")
+        }
+        if words.count > 1 {
+            throw ValidationError("give one lesson id or number; got \(words.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         let library = try source.library()
         let problems = library.problems(for: id)
@@ -99,12 +115,31 @@ struct LessonCommand: ParsableCommand {
             let hint = library.nearest(to: id).map { "did you mean '\($0)'? " } ?? ""
             throw CLIError("no lesson '\(id)'; \(hint)known lessons: \(library.lessons.map(\.id).joined(separator: ", "))")
         }
+        // Checked when the file was read; checked again because the id names a folder.
+        if out == nil, let problem = Lesson.idProblem(lesson.id) {
+            throw CLIError("\(lesson.file.lastPathComponent): \(problem)")
+        }
         let folder = out ?? "Output/\(lesson.id)"
         try Paths.checkFolder(folder, option: "--out")
+        let created = !FileManager.default.fileExists(atPath: folder)
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw CLIError("cannot create folder \(folder): \(error.localizedDescription)")
         }
+        // Until something is in it, the folder goes if the lesson is stopped with Ctrl-C (the
+        // list removes a folder with what it holds, so it is struck off as soon as a command wrote).
+        if created { Cleanup.register(folder, isFolder: true) }
+        var keep = !created
+        func keepOnceUsed() {
+            if !keep, !((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).isEmpty {
+                keep = true
+                Cleanup.unregister(folder)
+            }
+        }
+        defer { if !keep { Cleanup.unregister(folder) } }
+
         let interactive = !all && isatty(STDIN_FILENO) != 0
+        let name = lesson.file.lastPathComponent
+        var failure: String?
         let presenter = Presenter(
             lesson: lesson, text: .forStandardOutput(), interactive: interactive,
             write: { Console.sayFormatted($0) },   // the presenter styles it; lesson text has no control characters
@@ -112,24 +147,72 @@ struct LessonCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data(prompt.utf8))
                 return Swift.readLine()
             },
-            run: { command in Self.runCommand(command, of: lesson, in: folder, seed: seed) })
+            run: { command in
+                let error = Self.runCommand(command, of: lesson, in: folder, seed: seed)
+                keepOnceUsed()
+                guard let error else { return true }
+                // Interactive, the class carries on: the error is shown now, as the command's own.
+                if interactive { Console.note("attnlab: \(name):\(command.line): \(error)") }
+                failure = error
+                return false
+            })
         if case .failed(let line) = presenter.present() {
-            throw CLIError("\(lesson.file.lastPathComponent):\(line): this command failed, so the lesson stopped here")
+            // A folder this run made and nothing was written into: not left behind.
+            if !keep { rmdir(folder) }
+            throw CLIError("\(name):\(line): \(failure ?? "this command failed"); the lesson stopped here")
         }
     }
 
-    /// Runs one command of a lesson with the lesson's folder and seed; true on success. The
-    /// command is checked against the sandbox again first, in case the lesson did not come from
-    /// a file checked when it was loaded: a refused command is reported and not run.
-    static func runCommand(_ command: Lesson.Command, of lesson: Lesson, in folder: String, seed: UInt64?) -> Bool {
-        if let refused = LessonSandbox.problem(with: command.arguments) {
-            Console.note("attnlab: \(lesson.file.lastPathComponent):\(command.line): \(refused)")
-            return false
-        }
-        return RunContext.$outputFolder.withValue(folder) {
-            RunContext.$seed.withValue(seed ?? RunContext.seed) {
-                Attnlab.execute(LessonSandbox.normalizingOutputPaths(command.arguments)) == 0
+    /// Runs one command of a lesson with the lesson's folder and seed; nil on success, else what
+    /// went wrong, in one line without the `attnlab: ` prefix. The command is checked against
+    /// the sandbox again first, in case the lesson did not come from a file checked when it was
+    /// loaded, and its output paths are followed on the disk, in case a link in the folder leads
+    /// out of it: a refused command is not run.
+    ///
+    /// The command's standard error is passed through as it comes, but for its error line
+    /// (`attnlab: …`), which is returned instead, so that the lesson reports it once, with the
+    /// file and line of the command. Standard output goes where it went.
+    static func runCommand(_ command: Lesson.Command, of lesson: Lesson, in folder: String, seed: UInt64?) -> String? {
+        if let refused = LessonSandbox.problem(with: command.arguments) { return refused }
+        if let refused = LessonSandbox.linkProblem(with: command.arguments, in: folder) { return refused }
+        let outer = Console.sinks
+        let errors = FinalErrorLine(passOn: outer.err)
+        let sinks = Console.Sinks(out: outer.out, err: errors.take, isStandard: outer.isStandard)
+        let status = Console.$sinks.withValue(sinks) {
+            RunContext.$outputFolder.withValue(folder) {
+                RunContext.$seed.withValue(seed ?? RunContext.seed) {
+                    Attnlab.execute(LessonSandbox.normalizingOutputPaths(command.arguments))
+                }
             }
         }
+        let last = errors.finish(failed: status != 0)
+        return status == 0 ? nil : last ?? "this command failed (exit status \(status))"
+    }
+}
+
+/// Passes a command's standard error lines on as they come, but for its error line: an
+/// `attnlab: ` line is held until another line comes, since it may be the command's last word.
+/// At the end the held line is passed on if the command succeeded, or handed back (without its
+/// `attnlab: `) for the lesson to report once, with the file and line of the command.
+final class FinalErrorLine: Sendable {
+    private let held = Mutex<String?>(nil)
+    private let passOn: Console.Sink
+
+    init(passOn: @escaping Console.Sink) { self.passOn = passOn }
+
+    @Sendable func take(_ line: String) {
+        let previous = held.withLock { held in
+            defer { held = line.hasPrefix("attnlab: ") ? line : nil }
+            return held
+        }
+        if let previous { passOn(previous) }
+        if !line.hasPrefix("attnlab: ") { passOn(line) }
+    }
+
+    /// The command's error without `attnlab: ` when it failed; otherwise the held line is passed on.
+    func finish(failed: Bool) -> String? {
+        guard let last = held.withLock({ held in defer { held = nil }; return held }) else { return nil }
+        if !failed { passOn(last); return nil }
+        return String(last.dropFirst("attnlab: ".count))
     }
 }

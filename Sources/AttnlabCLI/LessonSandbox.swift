@@ -1,5 +1,6 @@
 import Classroom
 import Foundation
+import Reports
 
 /// What a command in a lesson may not do. A lesson is a file a teacher hands to a class, so its
 /// commands are untrusted input: they may write only into the lesson's own output folder, may not
@@ -8,7 +9,9 @@ import Foundation
 enum LessonSandbox {
     /// Options whose value is a path the command writes to. Any new option that writes a file or
     /// folder belongs here (`--html` is listed ahead of the command that will have it).
-    static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html"]
+    /// `train --resume DIR` reads a saved model and writes it back, so a lesson may use it only
+    /// inside its folder, like an output.
+    static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html", "--resume"]
 
     /// Options that make attnlab start another program: `bench --torch` and `--matplotlib` run
     /// python3 on a script, and `--torch-script` / `--matplotlib-script` choose which script. A
@@ -60,6 +63,93 @@ enum LessonSandbox {
             if let path, let problem = outputPathProblem(path) { return "\(name) '\(shown(path))': \(problem)" }
         }
         return nil
+    }
+
+    /// The value of every output option in `arguments` (`--png x`, `--png=x`); a bare option
+    /// (trace's default folder) gives "".
+    static func outputPaths(_ arguments: [String]) -> [(option: String, path: String)] {
+        var paths: [(option: String, path: String)] = []
+        for (index, word) in arguments.enumerated() {
+            let name = optionName(word)
+            guard outputOptions.contains(name) else { continue }
+            if word.count > name.count {
+                paths.append((name, String(word.dropFirst(name.count + 1))))
+            } else if index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
+                paths.append((name, arguments[index + 1]))
+            } else {
+                paths.append((name, ""))
+            }
+        }
+        return paths
+    }
+
+    /// Why the command would write outside `folder` through a symbolic link, or nil when each of
+    /// its output paths stays inside. The words were judged already (`problem(with:)`); a link
+    /// that is already in the folder (`link -> /tmp`) can still lead a path such as
+    /// `link/x.png` elsewhere. So each path is followed on the disk: the deepest part of it that
+    /// exists (a link counts, even one that leads nowhere) is resolved with realpath, and must be
+    /// the folder's own realpath or inside it. A bare option writes the command's default folder,
+    /// which is not known here: then every link in the lesson's folder must stay inside it.
+    static func linkProblem(with arguments: [String], in folder: String) -> String? {
+        let paths = outputPaths(arguments)
+        guard !paths.isEmpty else { return nil }
+        guard let root = realPath(folder) else { return "the lesson's folder \(folder) cannot be resolved" }
+        for (option, path) in paths {
+            let target = path.isEmpty ? folder : (folder as NSString).appendingPathComponent(normalized(path))
+            if let escape = escapes(target, root: root) {
+                return "\(option) '\(shown(path))' leads outside the lesson's folder through a link (to \(shown(escape))); "
+                    + "a lesson writes only into its own folder"
+            }
+        }
+        let writesAFolder = paths.contains { option, path in
+            path.isEmpty || Paths.isFolder((folder as NSString).appendingPathComponent(normalized(path)))
+        }
+        if writesAFolder {
+            // Files are written inside an output folder too: any link in the lesson's folder could be one of them.
+            if let (link, escape) = linkLeadingOutside(of: folder, root: root) {
+                return "the lesson's folder holds a link that leads outside it (\(shown(link)) -> \(shown(escape))); "
+                    + "a lesson writes only into its own folder, so remove the link"
+            }
+        }
+        return nil
+    }
+
+    /// Where `path` really leads when that is outside `root`, else nil. The deepest existing
+    /// part of `path` is resolved; a link that leads nowhere counts as leading outside.
+    private static func escapes(_ path: String, root: String) -> String? {
+        var existing = URL(fileURLWithPath: path).standardizedFileURL.path
+        var info = stat()
+        while lstat(existing, &info) != 0 && existing != "/" {
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        guard let real = realPath(existing) else {
+            return (try? FileManager.default.destinationOfSymbolicLink(atPath: existing)) ?? existing
+        }
+        return isInside(real, root) ? nil : real
+    }
+
+    /// The first link under `folder` that leads outside `root` (or nowhere), with where it leads.
+    private static func linkLeadingOutside(of folder: String, root: String) -> (String, String)? {
+        guard let walk = FileManager.default.enumerator(atPath: folder) else { return nil }
+        var seen = 0
+        while let relative = walk.nextObject() as? String, seen < 100_000 {
+            seen += 1
+            let path = (folder as NSString).appendingPathComponent(relative)
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { continue }
+            if let escape = escapes(path, root: root) { return (relative, escape) }
+        }
+        return nil
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func isInside(_ path: String, _ root: String) -> Bool {
+        path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
     }
 
     /// `--png=x` → `--png`; any other word as it is.

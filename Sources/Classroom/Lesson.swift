@@ -34,6 +34,32 @@ public struct Lesson: Sendable {
         public let line: Int
     }
 
+    /// Why `id` cannot be a lesson's id, or nil when it can. The id names the lesson's output
+    /// folder, so it is a plain name: not empty, not starting with '.', and only letters, digits,
+    /// '-' and '_' (no '/', no space, no control or direction character).
+    public static func idProblem(_ id: String) -> String? {
+        let shown = String(id.unicodeScalars.map { isPlain($0) ? String($0) : $0.escaped(asASCII: true) }.joined())
+        let start = "the lesson id '\(shown)' (from the file name)"
+        let rename = "rename the file, such as 01-masks.md"
+        if id.isEmpty { return "\(start) is empty; \(rename)" }
+        if id.hasPrefix(".") { return "\(start) starts with '.'; \(rename)" }
+        if let bad = id.unicodeScalars.first(where: { !isPlain($0) }) {
+            let what = bad == " " ? "a space" : "'\(bad.escaped(asASCII: true))'"
+            return "\(start) has \(what) in it; an id has only letters, digits, '-' and '_': \(rename)"
+        }
+        return nil
+    }
+
+    /// A letter (with any accent written as a combining mark), a digit, '-' or '_'.
+    private static func isPlain(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar == "-" || scalar == "_" { return true }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .otherLetter, .modifierLetter,
+             .nonspacingMark, .spacingMark, .decimalNumber: return true
+        default: return false
+        }
+    }
+
     /// Every command of the lesson, in order.
     public var commands: [Command] {
         (introduction + steps.flatMap(\.blocks)).compactMap { if case .command(let c) = $0 { c } else { nil } }

@@ -10,8 +10,17 @@ public struct LessonLibrary: Sendable {
     public static func locate(explicit: String?, workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         throws -> URL {
         if let explicit {
+            // URL(fileURLWithPath: "") is the current folder: an empty path must not list it.
+            guard !explicit.isEmpty else {
+                throw LessonError(file: "--lessons", line: nil, message: "the path is empty; give the folder the lessons are in")
+            }
             let url = URL(fileURLWithPath: explicit, isDirectory: true)
-            guard isFolder(url) else { throw LessonError(file: explicit, line: nil, message: "no such folder of lessons") }
+            guard isFolder(url) else {
+                let exists = FileManager.default.fileExists(atPath: explicit)
+                throw LessonError(file: explicit, line: nil, message: exists
+                    ? "is a file, not a folder; give the folder the lessons are in (such as Lessons)"
+                    : "no such folder of lessons")
+            }
             return url
         }
         let local = workingDirectory.appendingPathComponent("Lessons", isDirectory: true)
@@ -35,20 +44,33 @@ public struct LessonLibrary: Sendable {
         let markdown = files.filter { $0.pathExtension == "md" && $0.lastPathComponent.lowercased() != "readme.md" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         var lessons: [Lesson] = [], problems: [LessonError] = []
-        var seen: [String: String] = [:]
+        var seen: [String: String] = [:], numbers: [Int: String] = [:]
         for file in markdown {
+            let name = file.lastPathComponent
+            // Which file first had each number: `lesson 1` must not pick one of two silently.
+            let number = LessonParser.identity(of: file).number
+            let sameNumber = number.flatMap { numbers[$0] }
+            if let number, sameNumber == nil { numbers[number] = name }
+            if let unreadable = Self.notALessonFile(file) {
+                problems.append(LessonError(file: name, line: nil, message: unreadable))
+                continue
+            }
             guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-                problems.append(LessonError(file: file.lastPathComponent, line: nil, message: "cannot be read as UTF-8 text"))
+                problems.append(LessonError(file: name, line: nil, message: "cannot be read as UTF-8 text"))
                 continue
             }
             let reading = LessonParser.read(text, file: file, validate: validate)
             problems += reading.problems
-            guard let lesson = reading.lesson else { continue }
-            if let other = seen[lesson.id] {
-                problems.append(LessonError(file: file.lastPathComponent, line: nil, message: "has the same id '\(lesson.id)' as \(other)"))
+            if let number, let sameNumber {
+                problems.append(LessonError(file: name, line: nil, message: "has the same number \(number) as \(sameNumber); give each lesson its own number"))
                 continue
             }
-            seen[lesson.id] = file.lastPathComponent
+            guard let lesson = reading.lesson else { continue }
+            if let other = seen[lesson.id] {
+                problems.append(LessonError(file: name, line: nil, message: "has the same id '\(lesson.id)' as \(other)"))
+                continue
+            }
+            seen[lesson.id] = name
             lessons.append(lesson)
         }
         self.lessons = lessons
@@ -73,9 +95,34 @@ public struct LessonLibrary: Sendable {
         lessons.first { $0.id == key } ?? Int(key).flatMap { n in lessons.first { $0.number == n } }
     }
 
-    /// The known id closest to `key` in edit distance, for "did you mean".
+    /// The known id closest to `key` in edit distance, for "did you mean"; nothing for a number
+    /// (`99` is not a misspelt id).
     public func nearest(to key: String) -> String? {
-        lessons.map(\.id).min { editDistance($0, key) < editDistance($1, key) }
+        if Int(key) != nil { return nil }
+        return lessons.map(\.id).min { editDistance($0, key) < editDistance($1, key) }
+    }
+
+    /// What `file` is when it is not a regular file that can be read, or nil when it is one. It
+    /// is asked before reading: a folder or a dangling link is not "text that is not UTF-8", and
+    /// reading a named pipe would wait forever.
+    static func notALessonFile(_ file: URL) -> String? {
+        var link = stat(), target = stat()
+        guard lstat(file.path, &link) == 0 else { return "cannot be read: \(String(cString: strerror(errno)))" }
+        let isLink = (link.st_mode & S_IFMT) == S_IFLNK
+        guard stat(file.path, &target) == 0 else {
+            if isLink && errno == ENOENT {
+                let destination = (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)).map { " to \($0)" } ?? ""
+                return "is a link\(destination) that leads nowhere (the file it names does not exist)"
+            }
+            return "cannot be read: \(String(cString: strerror(errno)))"
+        }
+        let via = isLink ? "is a link to " : "is "
+        switch target.st_mode & S_IFMT {
+        case S_IFREG:
+            return access(file.path, R_OK) == 0 ? nil : "cannot be read: permission denied"
+        case S_IFDIR: return "\(via)a folder, not a lesson file"
+        default: return "\(via)a device, pipe or socket, not a lesson file"
+        }
     }
 
     private static func isFolder(_ url: URL) -> Bool {

@@ -117,11 +117,14 @@ public enum LessonParser {
             fail(empty.line, "the step '\(empty.title)' has nothing in it")
         }
         // In line order; problems of the whole file (no line) last. The sort is stable.
-        let ordered = problems.enumerated().sorted { a, b in
+        var ordered = problems.enumerated().sorted { a, b in
             (a.element.line ?? Int.max, a.offset) < (b.element.line ?? Int.max, b.offset)
         }.map(\.element)
-        guard ordered.isEmpty, let title else { return Reading(lesson: nil, problems: ordered) }
         let (id, number) = identity(of: file)
+        // The id names the lesson's output folder (Output/<id>), so it must be a plain name:
+        // a file `01-...md` would otherwise send the lesson's pictures to `Output/..`.
+        if let problem = Lesson.idProblem(id) { ordered.append(LessonError(file: name, line: nil, message: problem)) }
+        guard ordered.isEmpty, let title else { return Reading(lesson: nil, problems: ordered) }
         return Reading(lesson: Lesson(id: id, number: number, title: title, introduction: introduction, steps: steps, file: file),
                        problems: [])
     }
@@ -192,7 +195,10 @@ public enum ShellWords {
     }
 }
 
-/// Control characters a terminal acts on (C0 but the tab, DEL, C1); line breaks are split off before.
+/// Control characters a terminal acts on (C0 but the tab, DEL, C1), and the bidirectional
+/// embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which make a line
+/// show in another order than it is read and run; line breaks are split off before.
 func isTerminalControl(_ scalar: Unicode.Scalar) -> Bool {
-    scalar != "\t" && scalar != "\0" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+    scalar != "\t" && scalar != "\0" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value))
 }

@@ -236,14 +236,173 @@ import Testing
                             steps: [.init(title: "S", blocks: [.command(command)], line: 2)],
                             file: URL(fileURLWithPath: "/nowhere/made.md"))
         let err = LineBuffer()
-        let ran = Console.capture(out: { _ in }, err: { err.append($0) }) {
+        let refused = Console.capture(out: { _ in }, err: { err.append($0) }) {
             LessonCommand.runCommand(command, of: lesson, in: folder.appendingPathComponent("out").path, seed: nil)
         }
-        #expect(!ran)
-        #expect(err.all == ["attnlab: made.md:12: --png '../escape.png': goes above the lesson's folder with '..'; a lesson writes only into its own folder"])
+        #expect(refused == "--png '../escape.png': goes above the lesson's folder with '..'; a lesson writes only into its own folder")
+        #expect(err.all.isEmpty, "the lesson reports it, once: \(err.all)")
         #expect(!FileManager.default.fileExists(atPath: escape.path))
 
         let torch = Lesson.Command(text: "attnlab bench --torch", arguments: ["bench", "--torch"], line: 13)
-        #expect(!Console.capture(out: { _ in }) { LessonCommand.runCommand(torch, of: lesson, in: folder.path, seed: nil) })
+        #expect(Console.capture(out: { _ in }) { LessonCommand.runCommand(torch, of: lesson, in: folder.path, seed: nil) } != nil)
+    }
+
+    // MARK: links already in the folder
+
+    @Test func resumeIsAnOutputPath() {
+        #expect(LessonSandbox.problem(with: ["train", "--resume", "/tmp/model"])?.contains("--resume '/tmp/model': is an absolute path") == true)
+        #expect(LessonSandbox.problem(with: ["train", "--resume=../model"])?.contains("goes above the lesson's folder") == true)
+        #expect(LessonSandbox.problem(with: ["train", "--resume", "model"]) == nil)
+    }
+
+    /// A folder with `link -> outside` (a folder), `file.png -> outside/file.png` and `gone -> nowhere`.
+    private func folderWithLinks(_ name: String = #function) throws -> (folder: URL, outside: URL) {
+        let base = try temporaryFolder(name)
+        let folder = base.appendingPathComponent("lesson"), outside = base.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inner"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data().write(to: outside.appendingPathComponent("file.png"))
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link").path, withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("file.png").path,
+                                                   withDestinationPath: outside.appendingPathComponent("file.png").path)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("gone").path,
+                                                   withDestinationPath: outside.appendingPathComponent("new.png").path)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("back").path, withDestinationPath: "inner")
+        return (folder, outside)
+    }
+
+    @Test(arguments: [
+        (["mask", "causal", "--png", "link/escaped.png"], "--png 'link/escaped.png' leads outside the lesson's folder through a link"),
+        (["mask", "causal", "--png=link/deeper/escaped.png"], "--png 'link/deeper/escaped.png' leads outside"),
+        (["mask", "causal", "--png", "file.png"], "--png 'file.png' leads outside"),
+        (["mask", "causal", "--png", "gone"], "--png 'gone' leads outside"),
+        (["mask", "causal", "--png", "x/../link/a.png"], "--png 'x/../link/a.png' leads outside"),
+        (["trace", "--text", "hi", "--npy", "link"], "--npy 'link' leads outside"),
+        (["train", "--resume", "link"], "--resume 'link' leads outside"),
+        (["trace", "--text", "hi", "--png"], "the lesson's folder holds a link that leads outside it"),   // the default folder
+        (["trace", "--text", "hi", "--png", "inner"], "the lesson's folder holds a link that leads outside it"),
+    ])
+    func aLinkInTheFolderCannotLeadOutside(arguments: [String], expected: String) throws {
+        let (folder, _) = try folderWithLinks("links-\(UInt(bitPattern: arguments.hashValue))")
+        let problem = LessonSandbox.linkProblem(with: arguments, in: folder.path)
+        #expect(problem?.hasPrefix(expected) == true, "\(arguments): \(problem ?? "allowed")")
+    }
+
+    @Test func pathsThatStayInsideThroughLinksAreAllowed() throws {
+        let (folder, _) = try folderWithLinks()
+        for arguments in [["mask", "causal", "--png", "new.png"], ["mask", "causal", "--png", "back/x.png"],
+                          ["mask", "causal", "--png", "inner/deeper/x.png"], ["mask", "causal", "--len", "4"]] {
+            #expect(LessonSandbox.linkProblem(with: arguments, in: folder.path) == nil, "\(arguments)")
+        }
+        // The lesson's folder may itself be reached through a link: it is its realpath that counts.
+        let alias = folder.deletingLastPathComponent().appendingPathComponent("alias")
+        try FileManager.default.createSymbolicLink(atPath: alias.path, withDestinationPath: folder.path)
+        #expect(LessonSandbox.linkProblem(with: ["mask", "causal", "--png", "inner/x.png"], in: alias.path) == nil)
+    }
+
+    @Test func aLessonCannotWriteThroughALinkInItsFolder() throws {
+        let (folder, outside) = try folderWithLinks()
+        let lessons = try lessonFolder("attnlab mask causal --len 4 --png link/escaped.png", name: "link-lesson")
+        let run = attnlab("lesson", "lesson", "--all", "--lessons", lessons.path, "--out", folder.path)
+        #expect(run.status == 1)
+        #expect(run.err.count == 1 && run.err.first?.hasPrefix("attnlab: 01-lesson.md:4: --png 'link/escaped.png' leads outside the lesson's folder through a link (to ") == true,
+                "\(run.err)")
+        #expect(run.err.first?.hasSuffix("; the lesson stopped here") == true, "\(run.err)")
+        #expect(!FileManager.default.fileExists(atPath: outside.appendingPathComponent("escaped.png").path))
+    }
+
+    // MARK: how a failing lesson ends
+
+    /// The command's own error and the lesson's are one line, with the file and line of the command.
+    @Test func aFailingCommandIsReportedOnOneLine() throws {
+        let lessons = try lessonFolder("attnlab mask causal --len 4 --png pic.png")
+        let out = lessons.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out.appendingPathComponent("pic.png"), withIntermediateDirectories: true)
+        let run = attnlab("lesson", "lesson", "--all", "--lessons", lessons.path, "--out", out.path)
+        #expect(run.status == 1)
+        #expect(run.err == ["attnlab: 01-lesson.md:4: --png \(out.path)/pic.png is a folder; give a file name such as "
+            + "\(out.path)/pic.png/picture.png; the lesson stopped here"], "\(run.err)")
+        #expect(run.out.contains("$ attnlab mask causal --len 4 --png pic.png"), "standard output is still shown: \(run.out)")
+    }
+
+    /// Lines a command notes on its way are passed through as they come; only its last error is folded in.
+    @Test func otherErrorLinesArePassedThrough() {
+        let passed = LineBuffer()
+        let failing = FinalErrorLine(passOn: { passed.append($0) })
+        for line in ["step 1", "attnlab: warning", "step 2", "attnlab: first", "attnlab: the error"] { failing.take(line) }
+        #expect(passed.all == ["step 1", "attnlab: warning", "step 2", "attnlab: first"])
+        #expect(failing.finish(failed: true) == "the error" && passed.all.count == 4)
+
+        let succeeding = FinalErrorLine(passOn: { passed.append($0) })
+        succeeding.take("attnlab: a note at the end")
+        #expect(succeeding.finish(failed: false) == nil && passed.all.last == "attnlab: a note at the end")
+        #expect(FinalErrorLine(passOn: { _ in }).finish(failed: true) == nil)
+    }
+
+    /// A command run by the runner: its error is handed back, not printed; its output goes where it went.
+    @Test func theRunnerHandsBackTheCommandsError() throws {
+        let folder = try temporaryFolder()
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("pic.png"), withIntermediateDirectories: true)
+        let command = Lesson.Command(text: "attnlab mask causal --len 4 --png pic.png",
+                                     arguments: ["mask", "causal", "--len", "4", "--png", "pic.png"], line: 3)
+        let lesson = Lesson(id: "made", number: nil, title: "Made", introduction: [],
+                            steps: [.init(title: "S", blocks: [.command(command)], line: 2)], file: URL(fileURLWithPath: "/x/made.md"))
+        let out = LineBuffer(), err = LineBuffer()
+        let failure = Console.capture(out: { out.append($0) }, err: { err.append($0) }) {
+            LessonCommand.runCommand(command, of: lesson, in: folder.path, seed: nil)
+        }
+        #expect(failure?.hasPrefix("--png \(folder.path)/pic.png is a folder") == true, "\(failure ?? "ran")")
+        #expect(err.all.isEmpty, "\(err.all)")
+        let ok = Lesson.Command(text: "", arguments: ["mask", "causal", "--len", "4"], line: 4)
+        #expect(Console.capture(out: { out.append($0) }) { LessonCommand.runCommand(ok, of: lesson, in: folder.path, seed: nil) } == nil)
+        #expect(out.all.contains { $0.hasPrefix("causal mask") }, "\(out.all)")
+    }
+
+    @Test func aFailedLessonLeavesNoEmptyFolderItMade() throws {
+        let long = String(repeating: "a", count: 300) + ".png"     // too long a name: fails when written
+        let lessons = try lessonFolder("attnlab mask causal --len 4 --png \(long)")
+        let out = lessons.appendingPathComponent("new/out")
+        let run = attnlab("lesson", "lesson", "--all", "--lessons", lessons.path, "--out", out.path)
+        #expect(run.status == 1 && run.err.count == 1 && run.err.first?.hasSuffix("; the lesson stopped here") == true, "\(run.err)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        // A folder that was there before is left as it was, empty or not.
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        #expect(attnlab("lesson", "lesson", "--all", "--lessons", lessons.path, "--out", out.path).status == 1)
+        #expect(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    // MARK: ids from the command line and from file names
+
+    @Test func oddIdsAreNoLessonAndANumberSuggestsNothing() throws {
+        let lessons = try lessonFolder("attnlab mask causal --len 4")
+        for id in ["-1", "99"] {
+            let run = attnlab("lesson", id, "--lessons", lessons.path)
+            #expect(run.status == 1 && run.err == ["attnlab: no lesson '\(id)'; known lessons: lesson"], "\(run.err)")
+        }
+        #expect(attnlab("lesson", "lesso", "--lessons", lessons.path).err.first?.contains("did you mean 'lesson'?") == true)
+        #expect(attnlab("lesson", "--lessons", lessons.path).err == ["attnlab: Missing expected argument '<id>'"])
+        #expect(attnlab("lesson", "lesson", "--al", "--lessons", lessons.path).err == ["attnlab: unknown option '--al' for 'lesson'; did you mean '--all'?"])
+    }
+
+    @Test func aFileNameThatWouldNameNoFolderIsRefused() throws {
+        let lessons = try temporaryFolder()
+        for name in ["01-...md", "02-..md", "03-.md"] {
+            try "# T\n## S\n```attnlab\nattnlab mask causal --len 4 --png x.png\n```\n"
+                .write(to: lessons.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let listed = attnlab("lessons", "--lessons", lessons.path)
+        #expect(listed.status == 1)
+        let expected = ["attnlab: 01-...md: the lesson id '..' (from the file name) starts with '.'",
+                        "attnlab: 02-..md: the lesson id '.' (from the file name) starts with '.'",
+                        "attnlab: 03-.md: the lesson id '' (from the file name) is empty"]
+        #expect(listed.err.count == 3 && zip(listed.err, expected).allSatisfy { $0.hasPrefix($1) }, "\(listed.err)")
+        let run = attnlab("lesson", "1", "--all", "--lessons", lessons.path)
+        #expect(run.status == 1 && run.err.first?.hasPrefix("attnlab: 01-...md: the lesson id '..'") == true, "\(run.err)")
+        #expect(!run.out.contains { $0.hasPrefix("$ ") })
+    }
+
+    @Test func anEmptyOrFileLessonsPathIsRefused() {
+        #expect(attnlab("lessons", "--lessons", "").err == ["attnlab: --lessons: the path is empty; give the folder the lessons are in"])
+        #expect(attnlab("lessons", "--lessons", "/etc/passwd").err == ["attnlab: /etc/passwd: is a file, not a folder; give the folder the lessons are in (such as Lessons)"])
     }
 }

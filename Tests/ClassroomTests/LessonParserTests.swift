@@ -115,6 +115,40 @@ let file = URL(fileURLWithPath: "/lessons/07-demo.md")
         #expect(lesson.commands.first?.line == 5)
     }
 
+    /// The id names the lesson's output folder: `01-...md` must not become `Output/..`.
+    @Test(arguments: [
+        ("01-...md", "the lesson id '..' (from the file name) starts with '.'"),
+        ("02-..md", "the lesson id '.' (from the file name) starts with '.'"),
+        ("03-.md", "the lesson id '' (from the file name) is empty"),
+        (".hidden.md", "the lesson id '.hidden' (from the file name) starts with '.'"),
+        ("04-a b.md", "the lesson id 'a b' (from the file name) has a space in it"),
+        ("05-a.b.md", "the lesson id 'a.b' (from the file name) has '.' in it"),
+        ("06-a\u{202E}b.md", "the lesson id 'a\\u{202E}b' (from the file name) has '\\u{202E}' in it"),
+    ])
+    func idsThatCannotNameAFolderAreRefused(name: String, expected: String) {
+        let reading = LessonParser.read("# T\n## S\nwords\n", file: URL(fileURLWithPath: "/lessons").appendingPathComponent(name))
+        #expect(reading.lesson == nil)
+        #expect(reading.problems.count == 1 && reading.problems.first?.file == name && reading.problems.first?.line == nil, "\(reading.problems)")
+        #expect(reading.problems.first?.message.hasPrefix(expected) == true, "\(reading.problems)")
+    }
+
+    @Test func plainIdsAreAllowed() {
+        for name in ["01-masks.md", "kv_cache-2.md", "07-café.md", "2.md"] {
+            let reading = LessonParser.read("# T\n## S\nwords\n", file: URL(fileURLWithPath: "/lessons/\(name)"))
+            #expect(reading.problems.isEmpty, "\(name): \(reading.problems)")
+        }
+    }
+
+    /// Direction controls make a line show in another order than it is read: refused like ESC.
+    @Test(arguments: [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069] as [UInt32])
+    func bidiControlsAreRefused(value: UInt32) throws {
+        let scalar = try #require(Unicode.Scalar(value))
+        let text = "# T\n## S\nsafe \(Character(scalar))words\n"
+        let reading = LessonParser.read(text, file: file)
+        #expect(reading.lesson == nil)
+        #expect(reading.problems.map(\.description) == ["07-demo.md:3: contains the control character U+\(String(format: "%04X", value)); lessons are plain text"])
+    }
+
     @Test func shellWords() throws {
         #expect(try ShellWords.split(#"a "b c" 'd "e"' f\ g"#) == ["a", "b c", #"d "e""#, "f g"])
         #expect(try ShellWords.split(#"--text "" x"#) == ["--text", "", "x"])
@@ -139,6 +173,64 @@ let file = URL(fileURLWithPath: "/lessons/07-demo.md")
         #expect(library.lesson("9")?.id == "rank" && library.lesson("masks")?.title == "Masks")
         #expect(library.lesson("mask") == nil && library.nearest(to: "mask") == "masks")
         #expect(try LessonLibrary.locate(explicit: folder.path).standardizedFileURL.path == folder.standardizedFileURL.path)
+    }
+
+    private func folder(_ name: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attnlab-library-\(name)-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func twoFilesWithTheSameNumberAreAProblem() throws {
+        let folder = try folder("same-number")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "# A\n## S\nx".write(to: folder.appendingPathComponent("01-a.md"), atomically: true, encoding: .utf8)
+        try "# B\n## S\nx".write(to: folder.appendingPathComponent("01-b.md"), atomically: true, encoding: .utf8)
+        try "# C\n## S\nx".write(to: folder.appendingPathComponent("1-c.md"), atomically: true, encoding: .utf8)
+        let library = LessonLibrary(folder: folder)
+        #expect(library.lessons.map(\.id) == ["a"])
+        #expect(library.problems.map(\.description) == [
+            "01-b.md: has the same number 1 as 01-a.md; give each lesson its own number",
+            "1-c.md: has the same number 1 as 01-a.md; give each lesson its own number"])
+        #expect(!library.problems(for: "1").isEmpty, "lesson 1 must not pick one silently")
+    }
+
+    @Test func whatIsNotALessonFileSaysWhatItIs() throws {
+        let folder = try folder("not-files")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("01-folder.md"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("02-dangling.md").path, withDestinationPath: "/nonexistent/x.md")
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("03-to-folder.md").path, withDestinationPath: "/tmp")
+        #expect(mkfifo(folder.appendingPathComponent("04-pipe.md").path, 0o600) == 0)
+        try Data([0xFF, 0xFE, 0x00]).write(to: folder.appendingPathComponent("05-binary.md"))
+        let library = LessonLibrary(folder: folder)   // a named pipe must not be read (it would wait forever)
+        #expect(library.problems.map(\.description) == [
+            "01-folder.md: is a folder, not a lesson file",
+            "02-dangling.md: is a link to /nonexistent/x.md that leads nowhere (the file it names does not exist)",
+            "03-to-folder.md: is a link to a folder, not a lesson file",
+            "04-pipe.md: is a device, pipe or socket, not a lesson file",
+            "05-binary.md: cannot be read as UTF-8 text"])
+    }
+
+    @Test func locateRefusesAnEmptyPathAndSaysWhenItIsAFile() throws {
+        #expect(throws: LessonError(file: "--lessons", line: nil, message: "the path is empty; give the folder the lessons are in")) {
+            try LessonLibrary.locate(explicit: "")
+        }
+        #expect(throws: LessonError(file: "/etc/passwd", line: nil, message: "is a file, not a folder; give the folder the lessons are in (such as Lessons)")) {
+            try LessonLibrary.locate(explicit: "/etc/passwd")
+        }
+        #expect(throws: LessonError(file: "/nonexistent", line: nil, message: "no such folder of lessons")) {
+            try LessonLibrary.locate(explicit: "/nonexistent")
+        }
+    }
+
+    @Test func aNumberIsNotAMisspeltId() throws {
+        let folder = try folder("nearest")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "# Rank\n## S\nx".write(to: folder.appendingPathComponent("09-rank.md"), atomically: true, encoding: .utf8)
+        let library = LessonLibrary(folder: folder)
+        #expect(library.nearest(to: "99") == nil && library.nearest(to: "-1") == nil && library.nearest(to: "rnak") == "rank")
     }
 
     @Test func theBundledCopyIsFoundFromAnyFolder() throws {
