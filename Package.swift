@@ -27,7 +27,7 @@ let package = Package(
         // What a lesson or a test asks of a model, as typed results: probes, checks, rank, traces.
         .target(name: "Experiments", dependencies: ["TensorCore", "Transformer"]),
         // Recordings and results turned into files: figures, .npy exports, sets written all or nothing.
-        .target(name: "Reports", dependencies: ["TensorCore", "Transformer", "Experiments", "Heatmap"]),
+        .target(name: "Reports", dependencies: ["TensorCore", "Transformer", "Experiments", "Training", "Heatmap"]),
         // The lessons ship inside the binary's resource bundle, so an installed attnlab works anywhere.
         .target(name: "Classroom", resources: [.copy("../../Lessons")]),
         // Checkpoint folders (config.json, model.safetensors, tokenizer.json), GPT-2's layout when the model fits it.

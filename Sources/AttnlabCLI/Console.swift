@@ -29,6 +29,9 @@ public enum Console {
     /// A line the program styled itself (a lesson's headings): passed through as it is.
     public static func sayFormatted(_ text: String) { sinks.out(text) }
 
+    /// Whether progress lines are shown in place (standard error is a terminal, not captured).
+    public static var isTerminal: Bool { sinks.isStandard && isatty(STDERR_FILENO) != 0 }
+
     /// A progress line that rewrites itself, on a terminal only: piped or captured output stays clean.
     /// An empty text clears the line.
     public static func progress(_ text: String) {

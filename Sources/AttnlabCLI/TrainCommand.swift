@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import TensorCore
 import Training
 import Transformer
 
@@ -58,45 +59,98 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if resume == nil && taskOption.task == nil { throw ValidationError("give the task: --task copy|reverse|sort|count|lm|mlm") }
         if resume == nil && outFolder.out == nil { throw ValidationError("give the folder to save the model in: --out DIR") }
+        if let resume, resume.isEmpty { throw ValidationError("--resume needs a folder; the path is empty") }
         if model.mask != nil { throw ValidationError("a task model uses its architecture's own mask; leave out --mask") }
         if model.vocab != nil { throw ValidationError("a task model's vocabulary is the task's; leave out --vocab") }
-        if output.png != nil { throw ValidationError("train draws loss.png and attention-over-training.png into --out; leave out --png") }
+        if model.model != nil { throw ValidationError("train makes a new model, or carries on one with --resume DIR; leave out --model") }
+        if [model.width, model.heads, model.layers, model.mlp].contains(where: { $0 != nil }) {
+            throw ValidationError("train builds the preset's shape; choose a size with --preset")
+        }
+        if output.png != nil { throw ValidationError("train draws loss.png and attention-over-training.png into its folder; leave out --png") }
+        if resume != nil {
+            let given = [taskOption.task != nil ? "--task" : nil, model.arch != nil ? "--arch" : nil, model.preset != nil ? "--preset" : nil,
+                         model.seed != nil ? "--seed" : nil, batch != nil ? "--batch" : nil, lr != nil ? "--lr" : nil,
+                         length != nil ? "--length" : nil, symbols != nil ? "--symbols" : nil].compactMap { $0 }
+            if !given.isEmpty {
+                throw ValidationError("--resume carries on with the run's own settings; leave out \(given.joined(separator: ", ")) (--steps may raise the total)")
+            }
+        }
+        try Limits.check(batch, "--batch", 1...TrainingRun.largestBatch)
+        try Limits.check(stepsOption.steps, "--steps", 1...TrainingRun.mostSteps)
+        try Limits.check(length, "--length", 2...TrainingTask.maximumLength)
+        try Limits.check(symbols, "--symbols", 2...26)
+        if let lr, !(lr > 0 && lr <= 1) { throw ValidationError("--lr must be above 0 and at most 1, got \(lr)") }
     }
 
-    var settings: TrainingSettings {
-        get throws {
-            let task = taskOption.task ?? .copy
-            var s = TrainingSettings(task: task, architecture: model.architecture(ModelDefaults()), preset: model.preset ?? .tiny,
-                                     steps: stepsOption.steps, seed: model.resolvedSeed)
-            if let batch { s.batch = batch }
-            if let lr { s.learningRate = lr }
-            if let length { s.length = length }
-            if let symbols { s.symbols = symbols }
-            return s
-        }
+    /// The settings the options describe (a new run).
+    func settings() -> TrainingSettings {
+        var s = TrainingSettings(task: taskOption.task ?? .copy, architecture: model.architecture(ModelDefaults()),
+                                 preset: model.preset ?? .tiny, steps: stepsOption.steps, seed: model.resolvedSeed)
+        if let batch { s.batch = batch }
+        if let lr { s.learningRate = lr }
+        if let length { s.length = length }
+        if let symbols { s.symbols = symbols }
+        return s
     }
 
     func run() throws {
-        let run = try TrainingRun(try settings)
+        let folder = RunContext.resolve(outFolder.out ?? resume ?? "")
+        try Paths.checkFolder(folder, option: outFolder.out != nil ? "--out" : "--resume")
+        try TrainingFiles.checkReplaceable(folder)
+        let run = try resume.map { try TrainingFiles.resume(from: RunContext.resolve($0), steps: stepsOption.steps) }
+            ?? TrainingRun(settings())
         let settings = run.settings
-        Console.say("training \(run.task.name) on \(model.modelSummary()): \(settings.steps) steps of \(settings.batch) sequences")
-        let started = Date()
-        var tokens = 0
-        while !run.isFinished {
-            let record = try run.trainStep()
-            tokens += run.batch(at: record.step - 1).reduce(0) { $0 + ($1.input.encoder?.count ?? 0) + ($1.input.decoder?.count ?? 0) }
-            if record.step % max(1, settings.steps / 10) == 0 || record.step == settings.steps {
-                let seconds = Date().timeIntervalSince(started)
-                Console.note(String(format: "step %d/%d  loss %.4f  accuracy %.3f  %.0f tokens/s  %.1f s",
-                                    record.step, settings.steps, record.loss, record.tokenAccuracy, Double(tokens) / seconds, seconds))
+        // Measured: the toy presets' products are too small to share between cores — one OpenBLAS
+        // thread trains reverse on tiny 2.2× faster than two (the second spends its time waiting).
+        if settings.preset != .gpt2Small { BLASThreads.set(1) }
+        Console.say("training \(run.task.name): \(settings.architecture.rawValue) \(settings.preset.rawValue), "
+                    + "\(run.model.weights.parameterCount) parameters, seed \(settings.seed)")
+        Console.say("\(settings.steps) steps of \(settings.batch) sequences\(run.step > 0 ? ", carrying on from step \(run.step)" : ""); "
+                    + String(format: "learning rate %g, warm-up %d steps, cosine decay", settings.learningRate, settings.warmupSteps))
+
+        let clock = TrainingClock(run)
+        var interrupted = false
+        try Cleanup.deferringInterrupts {
+            while !run.isFinished {
+                if Cleanup.interruptRequested { interrupted = true; break }
+                do {
+                    clock.add(try run.trainStep())
+                } catch let error as TrainingError {
+                    if case .diverged = error { try TrainingFiles.save(run, to: folder, evaluation: nil) }   // the last good model
+                    throw error
+                }
             }
+            Console.progress("")
+            if interrupted {
+                try TrainingFiles.save(run, to: folder, evaluation: nil)
+                return
+            }
+            Console.progress("evaluating on 1000 held-out sequences…")
+            let evaluation = try run.evaluate(samples: 1000)
+            Console.progress("")
+            let head = try TrainingFiles.save(run, to: folder, evaluation: evaluation)
+            report(run, evaluation, head, folder: folder, clock: clock)
         }
-        let evaluation = try run.evaluate(samples: 1000)
-        Console.say(String(format: "held-out: exact match %.4f, token accuracy %.4f on %d sequences, %.1f s",
-                           evaluation.exactMatch, evaluation.tokenAccuracy, evaluation.samples, Date().timeIntervalSince(started)))
-        if let head = try run.clearestHead() {
-            Console.say(String(format: "clearest head: layer %d head %d, weight %.3f on %@", head.layer, head.head, head.weight,
+        if interrupted {
+            Console.note("attnlab: interrupted: saved the model after step \(run.step) of \(settings.steps) to \(folder); carry on with --resume \(folder)")
+            throw ExitCode(Cleanup.interruptedStatus)
+        }
+    }
+
+    private func report(_ run: TrainingRun, _ evaluation: Evaluation, _ head: HeadWeight?, folder: String, clock: TrainingClock) {
+        Console.say(String(format: "held-out: exact match %.4f, token accuracy %.4f on %d sequences", evaluation.exactMatch,
+                           evaluation.tokenAccuracy, evaluation.samples))
+        if let head {
+            Console.say(String(format: "clearest head: layer %d head %d, mean weight %.3f on %@", head.layer, head.head, head.weight,
                                run.task.attentionTargetName ?? "its sharpest keys"))
+        }
+        Console.say(String(format: "%.1f s, %.1f steps/s, %.0f tokens/s", clock.seconds, clock.stepsPerSecond, clock.tokensPerSecond))
+        Console.say("wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, loss.png, attention-over-training.png")
+        if output.json {
+            try? JSONLine.say(["steps": run.step, "loss": Double(run.history.last?.loss ?? .nan), "exact_match": evaluation.exactMatch,
+                               "token_accuracy": evaluation.tokenAccuracy, "samples": evaluation.samples,
+                               "seconds": JSONLine.rounded(clock.seconds), "steps_per_s": JSONLine.rounded(clock.stepsPerSecond),
+                               "folder": folder])
         }
     }
 }

@@ -34,9 +34,10 @@ public enum Checkpoint {
     /// folder, all or nothing: the files are written into a scratch folder beside `folder` that is
     /// then renamed to it, replacing an earlier checkpoint there. `scratch` hears of the scratch
     /// folder when it is made (true) and gone (false), so a caller can remove it on Ctrl-C.
-    public static func save(model: TransformerModel, tokenizerJSON: Data?, to folder: URL,
-                            scratch: ((URL, Bool) -> Void)? = nil) throws {
-        try FolderWriter.replace(folder, with: try files(model: model, tokenizerJSON: tokenizerJSON, folder: folder),
+    /// `extra` files (a training record, pictures) go into the same folder, in the same swap.
+    public static func save(model: TransformerModel, tokenizerJSON: Data?, extra: [(name: String, data: Data)] = [],
+                            to folder: URL, scratch: ((URL, Bool) -> Void)? = nil) throws {
+        try FolderWriter.replace(folder, with: try files(model: model, tokenizerJSON: tokenizerJSON, folder: folder) + extra,
                                  scratch: scratch)
     }
 

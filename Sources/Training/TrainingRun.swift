@@ -117,6 +117,8 @@ public final class TrainingRun {
         try Training.evaluate(model, on: task.heldOut(samples, seed: settings.seed))
     }
 
+    func restoreFrames(_ saved: [AttentionFrame]) { frames = saved }
+
     /// The watched site of every layer on the probe, now.
     func frame() throws -> AttentionFrame {
         let tracer = Tracer(labels: labels(probe))
