@@ -27,11 +27,20 @@ struct BenchCommand: ParsableCommand {
     static let modelDefaults = ModelDefaults(architecture: .decoderOnly, preset: .gpt2Small)
     static let defaults = InputOptions.Defaults(tokens: 128)
 
-    @Flag(help: "Also time PyTorch eager GPT-2 (needs python3 with torch and transformers).")
+    @Flag(help: "Also time PyTorch eager on the same model (needs python3 with torch and transformers).")
     var torch = false
 
-    @Option(help: "The PyTorch reference script.")
-    var torchScript = "Tests/Benchmarks/torch_gpt2_forward.py"
+    @Option(help: "The PyTorch reference script (default Tests/Benchmarks/torch_gpt2_forward.py, or torch_train_step.py with --train).")
+    var torchScript: String?
+
+    var torchScriptPath: String {
+        torchScript ?? (train ? "Tests/Benchmarks/torch_train_step.py" : "Tests/Benchmarks/torch_gpt2_forward.py")
+    }
+
+    @Flag(help: "Time training steps instead (decoder-only; default tiny, batch 32 of 32 tokens): forward, loss, backward, clipping, AdamW.")
+    var train = false
+
+    @OptionGroup var batchOption: BatchOption
 
     @Option(parsing: .unconditional, help: "Repeat the whole measurement this many times (with --torch: PyTorch, then attnlab, each round), and report medians. A shared machine's speed drifts; pairing the two in time keeps the ratio fair.")
     var rounds = 1
@@ -52,7 +61,10 @@ struct BenchCommand: ParsableCommand {
         try Limits.check(rounds, "--rounds", Limits.rounds)
         try Limits.check(threads, "--threads", Limits.threads)
         if output.png != nil { throw ValidationError("bench draws nothing to keep; --pictures times the drawing") }
-        if torch && (model.architecture(Self.modelDefaults) != .decoderOnly || (model.preset ?? .gpt2Small) != .gpt2Small
+        if train && (pictures || breakdown) { throw ValidationError("--train times training steps; leave out --pictures and --breakdown") }
+        if train && model.architecture(Self.modelDefaults) != .decoderOnly { throw ValidationError("--train times a decoder-only model; leave out --arch") }
+        if batchOption.batch != nil && !train { throw ValidationError("--batch goes with --train") }
+        if torch && !train && (model.architecture(Self.modelDefaults) != .decoderOnly || (model.preset ?? .gpt2Small) != .gpt2Small
                      || [model.width, model.heads, model.layers, model.mlp, model.vocab].contains { $0 != nil }) {
             throw ValidationError("--torch compares GPT-2 small as PyTorch builds it: leave out --arch, --preset and the size options")
         }
@@ -63,8 +75,18 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let threads { BLASThreads.set(threads) }
         // The references are checked before any timing, so a missing torch is said at once.
-        if torch { try PythonReference.check(torchScript, option: "--torch-script", modules: ["torch", "transformers"]) }
+        if torch { try PythonReference.check(torchScriptPath, option: "--torch-script", modules: ["torch", "transformers"]) }
         if matplotlib { try PythonReference.check(matplotlibScript, option: "--matplotlib-script", modules: ["matplotlib"]) }
+        if train {
+            // As `attnlab train` does: one OpenBLAS thread for the toy presets (measured faster).
+            if threads == nil && (self.model.preset ?? .tiny) != .gpt2Small { BLASThreads.set(1) }
+            let model = try self.model.makeModel(ModelDefaults(architecture: .decoderOnly, preset: .tiny))
+            let length = input.tokens ?? 32
+            guard length + 1 <= model.config.maxLength else {
+                throw CLIError("--tokens \(length): a training sequence needs \(length + 1) positions; this model has \(model.config.maxLength)")
+            }
+            return try benchTraining(model, batch: batchOption.batch ?? 32, length: length)
+        }
         Console.progress("building \(self.model.modelSummary(Self.modelDefaults))…")
         let model = try self.model.makeModel(Self.modelDefaults)
         let (input, labels) = try self.input.resolve(for: model, tokenizer: self.model.tokenizer(for: model), seed: self.model.resolvedSeed, defaults: Self.defaults)
@@ -87,10 +109,10 @@ struct BenchCommand: ParsableCommand {
             Console.progress("timing cblas_sgemm on a 2048 × 2048 product…")
             sgemmRates.append(Self.sgemmGflops(size: 2048, runs: 3))
             if torch {
-                Console.progress("round \(round + 1) of \(rounds): PyTorch eager with \(torchScript)…")
-                let reference = try PythonReference.run(torchScript, ["--tokens", String(tokens), "--runs", String(runs),
+                Console.progress("round \(round + 1) of \(rounds): PyTorch eager with \(torchScriptPath)…")
+                let reference = try PythonReference.run(torchScriptPath, ["--tokens", String(tokens), "--runs", String(runs),
                                                                             "--threads", String(BLASThreads.count)])
-                guard let ms = reference["forward_ms"] as? Double else { throw CLIError("\(torchScript) did not report forward_ms") }
+                guard let ms = reference["forward_ms"] as? Double else { throw CLIError("\(torchScriptPath) did not report forward_ms") }
                 torchTimes.append(ms)
             }
             var roundTimes: [Double] = []

@@ -127,15 +127,15 @@ struct LessonCommand: ParsableCommand {
         }
         // Until something is in it, the folder goes if the lesson is stopped with Ctrl-C (the
         // list removes a folder with what it holds, so it is struck off as soon as a command wrote).
-        if created { Cleanup.register(folder, isFolder: true) }
+        if created { Cleanup.shared.register(folder, isFolder: true) }
         var keep = !created
         func keepOnceUsed() {
             if !keep, !((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).isEmpty {
                 keep = true
-                Cleanup.unregister(folder)
+                Cleanup.shared.unregister([folder])
             }
         }
-        defer { if !keep { Cleanup.unregister(folder) } }
+        defer { if !keep { Cleanup.shared.unregister([folder]) } }
 
         let interactive = !all && isatty(STDIN_FILENO) != 0
         let name = lesson.file.lastPathComponent

@@ -19,6 +19,14 @@ struct StepsOption: ParsableArguments {
     var steps: Int?
 }
 
+/// Sequences per training step: for `train`, and `bench --train`.
+struct BatchOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Sequences per training step, 1...1024 (default 32).")
+    var batch: Int?
+
+    func validate() throws { try Limits.check(batch, "--batch", 1...TrainingRun.largestBatch) }
+}
+
 /// A folder to write into: a lesson's pictures (`lesson`), a trained model (`train`).
 struct OutFolderOption: ParsableArguments {
     @Option(help: ArgumentHelp("The folder to write into (lesson: default Output/<lesson-id>/).", valueName: "dir"))
@@ -49,7 +57,8 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var outFolder: OutFolderOption
     @OptionGroup var output: OutputOptions
 
-    @Option(parsing: .unconditional, help: "Sequences per step (default 32).") var batch: Int?
+    @OptionGroup var batchOption: BatchOption
+    var batch: Int? { batchOption.batch }
     @Option(parsing: .unconditional, help: "Peak learning rate (default 0.003), after a linear warm-up, then a cosine decay to a tenth of it.") var lr: Float?
     @Option(parsing: .unconditional, help: "Longest sequence of symbols, or of words for lm and mlm (default 8).") var length: Int?
     @Option(parsing: .unconditional, help: "How many letters the symbols are drawn from, 2...26 (default 10).") var symbols: Int?
@@ -75,7 +84,6 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--resume carries on with the run's own settings; leave out \(given.joined(separator: ", ")) (--steps may raise the total)")
             }
         }
-        try Limits.check(batch, "--batch", 1...TrainingRun.largestBatch)
         try Limits.check(stepsOption.steps, "--steps", 1...TrainingRun.mostSteps)
         try Limits.check(length, "--length", 2...TrainingTask.maximumLength)
         try Limits.check(symbols, "--symbols", 2...26)

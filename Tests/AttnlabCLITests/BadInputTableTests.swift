@@ -108,6 +108,22 @@ import Testing
         // hooks
         Case(["hooks", "--arch", "sideways"], names: "sideways"),
         Case(["hooks", "--preset", "nano", "--tokens", "65"], names: "65"),
+        // train and eval
+        Case(["train", "--task", "juggle", "--arch", "decoder-only", "--out", "{dir}/m"], names: "juggle"),
+        Case(["train", "--task", "copy", "--arch", "encoder-only", "--out", "{dir}/m"], names: "encoder-only"),
+        Case(["train", "--task", "lm", "--arch", "encoder-only", "--out", "{dir}/m"], names: "lm"),
+        Case(["train", "--task", "copy", "--steps", "0", "--out", "{dir}/m"], names: "--steps must be at least 1"),
+        Case(["train", "--task", "copy", "--batch", "5000", "--out", "{dir}/m"], names: "--batch must be at most 1024"),
+        Case(["train", "--task", "copy", "--length", "100", "--out", "{dir}/m"], names: "--length 100"),
+        Case(["train", "--task", "copy", "--lr", "-1", "--out", "{dir}/m"], names: "--lr"),
+        Case(["train", "--task", "copy"], names: "--out"),
+        Case(["train", "--task", "copy", "--out", "{dir}/file"], names: "is a file, not a folder"),
+        Case(["train", "--task", "copy", "--out", "{dir}"], names: "no checkpoint"),
+        Case(["train", "--resume", "{dir}/nothing"], names: "training.json"),
+        Case(["train", "--resume", "{dir}/nothing", "--task", "copy"], names: "--task"),
+        Case(["eval", "--samples", "10"], names: "--model"),
+        Case(["eval", "--model", "{dir}/missing"], names: "missing"),
+        Case(["trace", "--model", "{dir}", "--text", "a b"], names: "config.json"),
         // lessons
         Case(["lesson", "no-such-lesson"], names: "no-such-lesson"),
         Case(["lessons", "--lessons", "{dir}/missing"], names: "missing"),
@@ -132,7 +148,7 @@ import Testing
     @Test func theTableCoversEveryVerb() {
         #expect(Self.cases.count >= 60)
         let verbs = Set(Self.cases.compactMap(\.arguments.first))
-        for verb in ["trace", "mask", "check", "generate", "count", "rank", "bench", "hooks", "lesson", "lessons"] {
+        for verb in ["trace", "mask", "check", "generate", "count", "rank", "bench", "hooks", "train", "eval", "lesson", "lessons"] {
             #expect(verbs.contains(verb), "no bad-input case for \(verb)")
         }
     }

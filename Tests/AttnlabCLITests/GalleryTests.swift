@@ -27,6 +27,9 @@ import Testing
         Entry(file: "cross-attention.png",
               arguments: ["trace", "--arch", "encoder-decoder"] + text + ["--target", "le chat est sur le tapis", "--png", "{out}"],
               produced: "decoder.1.cross_attn.pattern.head0.png"),
+        Entry(file: "trained-reverse.png",
+              arguments: ["train", "--task", "reverse", "--arch", "encoder-decoder", "--preset", "nano", "--out", "{out}/model"],
+              produced: "model/attention-over-training.png"),
         Entry(file: "raw-scores.png", arguments: ["trace", "--arch", "decoder-only"] + text + ["--png", "{out}", "--scores"],
               produced: "decoder.0.self_attn.scores.head0.png"),
     ]
