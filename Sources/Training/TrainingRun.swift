@@ -33,7 +33,7 @@ public final class TrainingRun {
     public private(set) var optimizer: AdamW
     public private(set) var history: [TrainingRecord]
     public private(set) var frames: [AttentionFrame]
-    /// The held-out example the frames show.
+    /// The held-out example the frames show (the longest of the first 16).
     public let probe: Example
 
     /// Steps done so far.
@@ -61,7 +61,12 @@ public final class TrainingRun {
         self.optimizer = optimizer
         self.history = history
         self.frames = frames
-        probe = task.heldOut(1, seed: settings.seed)[0]
+        // The longest of a few held-out examples, so the pictures have something to show.
+        probe = task.heldOut(16, seed: settings.seed).reduce(nil) { (best: Example?, next: Example) in
+            guard let best else { return next }
+            return (next.input.decoder?.count ?? 0) + (next.input.encoder?.count ?? 0)
+                > (best.input.decoder?.count ?? 0) + (best.input.encoder?.count ?? 0) ? next : best
+        } ?? task.heldOut(1, seed: settings.seed)[0]
         if frames.isEmpty && history.isEmpty { self.frames = [try frame()] }
     }
 

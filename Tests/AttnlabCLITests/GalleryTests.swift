@@ -4,7 +4,7 @@ import Testing
 
 /// The pictures the README shows, in Output/gallery/. This test draws them again with the commands
 /// below and compares pixel by pixel, so the README cannot drift from what attnlab draws.
-/// After an intended change to the pictures: ATTNLAB_UPDATE_GALLERY=1 swift test --filter Gallery
+/// After an intended change to the pictures: ATTNLAB_UPDATE_GALLERY=1 swift test -c release --filter Gallery
 @Suite struct GalleryTests {
     struct Entry: Sendable, CustomStringConvertible {
         let file: String            // name in Output/gallery/
