@@ -56,7 +56,7 @@ extension BenchCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peakMiB = Double(usage.ru_maxrss) / 1024
-        Console.say("\(self.model.modelSummary(Self.modelDefaults)): training steps, batch \(batch) × \(length) tokens, AdamW, "
+        Console.say("\(self.model.modelSummary(ModelDefaults(architecture: .decoderOnly, preset: .tiny))): training steps, batch \(batch) × \(length) tokens, AdamW, "
                     + "OpenBLAS \(BLASCore.name) kernels on \(threads) threads")
         Console.say(String(format: "  one step:       %8.2f ms  (median of %d) = %.1f steps/s", stepMs, times.count, stepsPerSecond))
         Console.say(String(format: "  peak memory:    %8.0f MiB (the whole process)", peakMiB))
