@@ -1,4 +1,5 @@
 import Foundation
+import Transformer
 
 /// A JSON object read from one file of a checkpoint folder, with typed reads whose failures name
 /// the file and the field: `run/config.json: field 'n_head' must be a whole number, not "two"`.
@@ -34,59 +35,22 @@ struct JSONFile {
         return JSONFile(object: object, data: data, folder: folder, file: file, path: "")
     }
 
-    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    func problem(_ key: String, _ text: String) -> CheckpointError {
-        CheckpointError(folder, file, "field '\(name(key))' \(text)")
+    /// The typed reads, with failures that name this file and the field.
+    private var fields: JSONFields {
+        let (folder, file) = (folder, file)
+        return JSONFields(object, path: path) { field, problem in CheckpointError(folder, file, "field '\(field)' \(problem)") }
     }
 
-    func has(_ key: String) -> Bool { object[key].map { !($0 is NSNull) } ?? false }
-
-    private func value(_ key: String) throws -> Any {
-        guard let value = object[key], !(value is NSNull) else { throw problem(key, "is missing") }
-        return value
-    }
-
-    private func wrong(_ key: String, _ expected: String, _ value: Any) -> CheckpointError {
-        let shown = value is String ? "\"\(value)\"" : "\(value)"
-        return problem(key, "must be \(expected), not \(shown.prefix(60))")
-    }
-
-    /// JSON numbers and booleans both arrive as NSNumber; a boolean's type code is "c".
-    private func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
-    }
-
-    func int(_ key: String) throws -> Int {
-        let value = try value(key)
-        guard !(value is String), !isBoolean(value), let number = value as? NSNumber,
-              let int = Int(exactly: number.doubleValue) else { throw wrong(key, "a whole number", value) }
-        return int
-    }
-
-    func float(_ key: String) throws -> Float {
-        let value = try value(key)
-        guard !(value is String), !isBoolean(value), let number = value as? NSNumber else { throw wrong(key, "a number", value) }
-        return number.floatValue
-    }
-
-    func bool(_ key: String) throws -> Bool {
-        let value = try value(key)
-        guard isBoolean(value), let bool = value as? Bool else { throw wrong(key, "true or false", value) }
-        return bool
-    }
-
-    func string(_ key: String) throws -> String {
-        let value = try value(key)
-        guard let string = value as? String else { throw wrong(key, "a string", value) }
-        return string
-    }
+    func name(_ key: String) -> String { fields.name(key) }
+    func problem(_ key: String, _ text: String) -> Error { fields.problem(key, text) }
+    func has(_ key: String) -> Bool { fields.has(key) }
+    func int(_ key: String) throws -> Int { try fields.int(key) }
+    func float(_ key: String) throws -> Float { try fields.float(key) }
+    func bool(_ key: String) throws -> Bool { try fields.bool(key) }
+    func string(_ key: String) throws -> String { try fields.string(key) }
 
     func object(_ key: String) throws -> JSONFile {
-        let value = try value(key)
-        guard let inner = value as? [String: Any] else { throw wrong(key, "an object", value) }
-        return JSONFile(object: inner, data: data, folder: folder, file: file, path: name(key))
+        JSONFile(object: try fields.object(key).object, data: data, folder: folder, file: file, path: name(key))
     }
 
     /// The field when present (and not null), else `fallback`: GPT-2's config leaves out fields

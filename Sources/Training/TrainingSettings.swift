@@ -62,30 +62,14 @@ public struct TrainingSettings: Sendable, Equatable {
 
     /// Reads what `json` wrote; the error names the field.
     public init(json: [String: Any]) throws {
-        func field<T>(_ name: String, _ type: T.Type) throws -> T {
-            guard let value = json[name] as? T else { throw TrainingError.file("training.json: field '\(name)' is missing or not a \(T.self)") }
-            return value
+        let fields = JSONFields(json, path: "settings") { field, problem in
+            TrainingError.file("training.json: field '\(field)' \(problem)")
         }
-        func number(_ name: String) throws -> Double {
-            guard let value = json[name] as? NSNumber else { throw TrainingError.file("training.json: field '\(name)' is missing or not a number") }
-            return value.doubleValue
-        }
-        func int(_ name: String) throws -> Int {
-            guard let value = json[name] as? NSNumber, let int = Int(exactly: value.doubleValue) else {
-                throw TrainingError.file("training.json: field '\(name)' is missing or not a whole number")
-            }
-            return int
-        }
-        guard let task = TaskKind(rawValue: try field("task", String.self)) else { throw TrainingError.file("training.json: unknown task") }
-        guard let architecture = Architecture(rawValue: try field("architecture", String.self)) else {
-            throw TrainingError.file("training.json: unknown architecture")
-        }
-        guard let preset = Preset(rawValue: try field("preset", String.self)) else { throw TrainingError.file("training.json: unknown preset") }
-        guard let seed = (json["seed"] as? NSNumber).map({ $0.uint64Value }) else { throw TrainingError.file("training.json: field 'seed' is missing") }
-        self.init(task: task, architecture: architecture, preset: preset, steps: try int("steps"), batch: try int("batch"),
-                  learningRate: Float(try number("learning_rate")), warmupSteps: try int("warmup_steps"),
-                  weightDecay: Float(try number("weight_decay")), clip: Float(try number("clip")),
-                  length: try int("length"), symbols: try int("symbols"), seed: seed)
+        self.init(task: try fields.choice("task", TaskKind.self), architecture: try fields.choice("architecture", Architecture.self),
+                  preset: try fields.choice("preset", Preset.self), steps: try fields.int("steps"), batch: try fields.int("batch"),
+                  learningRate: try fields.float("learning_rate"), warmupSteps: try fields.int("warmup_steps"),
+                  weightDecay: try fields.float("weight_decay"), clip: try fields.float("clip"),
+                  length: try fields.int("length"), symbols: try fields.int("symbols"), seed: try fields.uint64("seed"))
     }
 }
 

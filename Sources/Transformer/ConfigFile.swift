@@ -31,7 +31,7 @@ public struct ConfigFile: Sendable, Equatable {
         guard let object = parsed as? [String: Any] else {
             throw ModelError.configField(field: "config.json", problem: "must be a JSON object of fields")
         }
-        let fields = Fields(object, path: "")
+        let fields = JSONFields(object) { ModelError.configField(field: $0, problem: $1) }
         architecture = try fields.choice("architecture", Architecture.self)
         config = ModelConfig(
             width: try fields.int("width"), heads: try fields.int("heads"), layers: try fields.int("layers"),
@@ -84,7 +84,7 @@ public struct ConfigFile: Sendable, Equatable {
         }
     }
 
-    private static func positions(_ fields: Fields) throws -> PositionScheme {
+    private static func positions(_ fields: JSONFields) throws -> PositionScheme {
         switch try fields.string("kind") {
         case "learned": return .learned
         case "sinusoidal": return .sinusoidal
@@ -93,73 +93,5 @@ public struct ConfigFile: Sendable, Equatable {
             throw ModelError.configField(field: fields.name("kind"),
                                          problem: "must be learned, sinusoidal or relative, not \"\(other)\"")
         }
-    }
-}
-
-/// Typed reads of a JSON object's fields, each failure naming the field (with its path).
-private struct Fields {
-    let object: [String: Any]
-    let path: String
-
-    init(_ object: [String: Any], path: String) { self.object = object; self.path = path }
-
-    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    private func value(_ key: String) throws -> Any {
-        guard let value = object[key], !(value is NSNull) else {
-            throw ModelError.configField(field: name(key), problem: "is missing")
-        }
-        return value
-    }
-
-    private func wrong(_ key: String, _ expected: String, _ value: Any) -> ModelError {
-        .configField(field: name(key), problem: "must be \(expected), not \(value)")
-    }
-
-    /// JSON numbers and booleans both arrive as NSNumber (and each casts to the other); a
-    /// boolean's type code is "c".
-    private func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
-    }
-
-    func int(_ key: String) throws -> Int {
-        let value = try value(key)
-        guard !(value is String), !isBoolean(value), let number = value as? NSNumber,
-              let int = Int(exactly: number.doubleValue) else { throw wrong(key, "a whole number", value) }
-        return int
-    }
-
-    func float(_ key: String) throws -> Float {
-        let value = try value(key)
-        guard !(value is String), !isBoolean(value), let number = value as? NSNumber else { throw wrong(key, "a number", value) }
-        return number.floatValue
-    }
-
-    func bool(_ key: String) throws -> Bool {
-        let value = try value(key)
-        guard isBoolean(value), let bool = value as? Bool else { throw wrong(key, "true or false", value) }
-        return bool
-    }
-
-    func string(_ key: String) throws -> String {
-        let value = try value(key)
-        guard let string = value as? String else { throw wrong(key, "a string", value) }
-        return string
-    }
-
-    func choice<T: RawRepresentable>(_ key: String, _ type: T.Type) throws -> T where T.RawValue == String, T: CaseIterable {
-        let text = try string(key)
-        guard let choice = T(rawValue: text) else {
-            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ModelError.configField(field: name(key), problem: "must be one of \(allowed), not \"\(text)\"")
-        }
-        return choice
-    }
-
-    func object(_ key: String) throws -> Fields {
-        let value = try value(key)
-        guard let object = value as? [String: Any] else { throw wrong(key, "an object", value) }
-        return Fields(object, path: name(key))
     }
 }
