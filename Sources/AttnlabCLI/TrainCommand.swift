@@ -116,31 +116,27 @@ struct TrainCommand: ParsableCommand {
         Console.say("\(settings.steps) steps of \(settings.batch) sequences\(run.step > 0 ? ", carrying on from step \(run.step)" : ""); "
                     + String(format: "learning rate %g, warm-up %d steps, cosine decay", settings.learningRate, settings.warmupSteps))
 
+        // A first Ctrl-C lets the current step finish; the run is then saved (the save itself
+        // cannot be cut short) and the command exits 130. Evaluation is skipped then.
         let clock = TrainingClock(run)
-        var interrupted = false
-        try Cleanup.deferringInterrupts {
-            while !run.isFinished {
-                if Cleanup.interruptRequested { interrupted = true; break }
+        let (evaluation, head) = try Cleanup.deferringInterrupts { () -> (Evaluation?, HeadWeight?) in
+            while !run.isFinished && !Cleanup.interruptRequested {
                 do {
                     clock.add(try run.trainStep())
-                } catch let error as TrainingError {
-                    if case .diverged = error { try TrainingFiles.save(run, to: folder, evaluation: nil) }   // the last good model
-                    throw error
+                } catch TrainingError.diverged(let step) {
+                    try Cleanup.shielded { try TrainingFiles.save(run, to: folder, evaluation: nil) }   // the last good model
+                    throw TrainingError.diverged(step: step)
                 }
             }
+            Console.progress(Cleanup.interruptRequested ? "" : "evaluating on 1000 held-out sequences…")
+            let evaluation = Cleanup.interruptRequested ? nil : try run.evaluate(samples: 1000)
             Console.progress("")
-            if interrupted {
-                try TrainingFiles.save(run, to: folder, evaluation: nil)
-                return
-            }
-            Console.progress("evaluating on 1000 held-out sequences…")
-            let evaluation = try run.evaluate(samples: 1000)
-            Console.progress("")
-            let head = try TrainingFiles.save(run, to: folder, evaluation: evaluation)
-            report(run, evaluation, head, folder: folder, clock: clock)
+            return (evaluation, try Cleanup.shielded { try TrainingFiles.save(run, to: folder, evaluation: evaluation) })
         }
-        if interrupted {
-            Console.note("attnlab: interrupted: saved the model after step \(run.step) of \(settings.steps) to \(folder); carry on with --resume \(folder)")
+        if let evaluation { report(run, evaluation, head, folder: folder, clock: clock) }
+        if Cleanup.interruptRequested {
+            Console.note("attnlab: interrupted: saved the model after step \(run.step) of \(settings.steps) to \(folder); "
+                         + (run.isFinished ? "it is complete" : "carry on with --resume \(folder)"))
             throw ExitCode(Cleanup.interruptedStatus)
         }
     }
@@ -153,7 +149,7 @@ struct TrainCommand: ParsableCommand {
                                run.task.attentionTargetName ?? "its sharpest keys"))
         }
         Console.say(String(format: "%.1f s, %.1f steps/s, %.0f tokens/s", clock.seconds, clock.stepsPerSecond, clock.tokensPerSecond))
-        Console.say("wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, loss.png, attention-over-training.png")
+        Console.say("wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, training-state.safetensors, loss.png, attention-over-training.png")
         if output.json {
             try? JSONLine.say(["steps": run.step, "loss": Double(run.history.last?.loss ?? .nan), "exact_match": evaluation.exactMatch,
                                "token_accuracy": evaluation.tokenAccuracy, "samples": evaluation.samples,

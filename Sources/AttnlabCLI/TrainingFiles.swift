@@ -37,20 +37,32 @@ enum TrainingFiles {
             throw CLIError("--resume \(folder) is not a training checkpoint: it has no \(TrainingRun.recordFile)")
         }
         let (model, _) = try Checkpoint.load(from: url)
-        let state: [String: Tensor]
-        do { state = try SafeTensors.read(url.appendingPathComponent(TrainingRun.stateFile)) } catch {
-            throw CLIError("\(url.appendingPathComponent(TrainingRun.stateFile).path): \(error)")
+        let stateURL = url.appendingPathComponent(TrainingRun.stateFile)
+        guard FileManager.default.fileExists(atPath: stateURL.path) else {
+            throw CLIError("--resume \(folder) has no \(TrainingRun.stateFile) (AdamW's moments), so it cannot carry on exactly")
         }
+        let state: [String: Tensor]
+        do { state = try SafeTensors.read(stateURL) } catch { throw CLIError("\(stateURL.path): \(error)") }
         let record: Data
         do { record = try Data(contentsOf: recordURL) } catch { throw CLIError("cannot read \(recordURL.path)") }
         return try TrainingRun.resume(record: record, state: state, model: model, steps: steps)
     }
 
-    /// A folder that exists must be empty or a checkpoint: a typo must not wipe other files.
+    /// The files a training folder holds beside the checkpoint's own.
+    static let names: Set<String> = [TrainingRun.recordFile, TrainingRun.stateFile, "loss.png", "attention-over-training.png"]
+
+    /// Before any training: a folder that exists must be empty or one train wrote (a typo must not
+    /// wipe other files), and its parent must take a new folder (tried, then removed).
     static func checkReplaceable(_ folder: String) throws {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        guard files.isEmpty || files.contains("config.json") else {
-            throw CLIError("\(folder) holds other files and no checkpoint; give a new folder, or one train wrote before")
+        let url = URL(fileURLWithPath: folder)
+        try Checkpoint.checkReplaceable(url, extra: names)
+        let parent = url.deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: parent.path) {
+            let probe = parent.appendingPathComponent(".\(url.lastPathComponent).probe-\(getpid())").path
+            guard mkdir(probe, 0o755) == 0 else {
+                throw CLIError("cannot write into \(parent.path): \(String(cString: strerror(errno)))")
+            }
+            rmdir(probe)
         }
     }
 }

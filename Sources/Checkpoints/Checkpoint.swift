@@ -41,6 +41,12 @@ public enum Checkpoint {
                                  scratch: scratch)
     }
 
+    /// Refuses, before any work, a `folder` that a save with `extra` file names could not replace:
+    /// a file, or a folder holding anything attnlab did not write.
+    public static func checkReplaceable(_ folder: URL, extra: Set<String> = []) throws {
+        try FolderWriter.checkReplaceable(folder, names: extra)
+    }
+
     /// The checkpoint's files and their contents, every one made before anything is written.
     static func files(model: TransformerModel, tokenizerJSON: Data?, folder: URL) throws -> [(name: String, data: Data)] {
         var tokenizer: CheckpointTokenizer?

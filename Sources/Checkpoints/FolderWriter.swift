@@ -8,15 +8,15 @@ import Foundation
 /// most a dot-named scratch folder or old copy beside the destination.
 enum FolderWriter {
     /// Replaces `folder` with one holding exactly `files` (name → contents). An existing folder is
-    /// only replaced when it looks like a checkpoint (it holds config.json) or is empty, so a typo
-    /// cannot wipe a folder of something else. `scratch` hears of the scratch folder when it is
+    /// only replaced when it is empty or holds nothing but files of these names (an earlier save),
+    /// so a typo cannot wipe a folder of something else. `scratch` hears of the scratch folder when it is
     /// made (true) and when it is gone (false), for a caller that removes it on Ctrl-C.
     static func replace(_ folder: URL, with files: [(name: String, data: Data)],
                         scratch: ((URL, Bool) -> Void)? = nil) throws {
         let manager = FileManager.default
         let parent = folder.deletingLastPathComponent()
         let name = folder.lastPathComponent
-        try checkReplaceable(folder)
+        try checkReplaceable(folder, names: Set(files.map(\.name)))
         do { try manager.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
             throw CheckpointError(path: parent.path, problem: "cannot be created (\(error.localizedDescription))")
         }
@@ -38,14 +38,17 @@ enum FolderWriter {
         try swapIn(temporary, as: folder)
     }
 
-    /// Refuses a destination that is a file, or a folder that is neither empty nor a checkpoint.
-    private static func checkReplaceable(_ folder: URL) throws {
+    /// Refuses a destination that is a file, or a folder holding anything but what a save of
+    /// `names` (and of the checkpoint's own files) would write.
+    static func checkReplaceable(_ folder: URL, names: Set<String>) throws {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) else { return }
         guard isFolder.boolValue else { throw CheckpointError(path: folder.path, problem: "is a file, not a checkpoint folder") }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        guard contents.isEmpty || contents.contains(Checkpoint.configFile) else {
-            throw CheckpointError(path: folder.path, problem: "exists and holds no config.json; attnlab replaces only a checkpoint folder or an empty one")
+        let known = names.union([Checkpoint.configFile, Checkpoint.weightsFile, Checkpoint.tokenizerFile])
+        if let other = contents.sorted().first(where: { !known.contains($0) }) {
+            throw CheckpointError(path: folder.path, problem: "holds '\(other)', which attnlab did not write; "
+                                  + "it replaces only a folder it saved before, or an empty one")
         }
     }
 

@@ -96,14 +96,32 @@ public enum Cleanup {
 
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     nonisolated(unsafe) private static var deferredDepth = 0
+    nonisolated(unsafe) private static var shieldedDepth = 0
     nonisolated(unsafe) private static var requested = false
+    nonisolated(unsafe) private static var firstRequest = DispatchTime.now()
     private static let state = NSLock()
 
     /// While `body` runs, a first Ctrl-C only sets `interruptRequested`, so that a long job (a
-    /// training run) can finish its step and save; a second one stops at once.
+    /// training run) can finish its step and save; a second one, a second or more later, stops at
+    /// once. (`timeout` and a terminal may deliver one Ctrl-C twice: to the process and to its group.)
     public static func deferringInterrupts<R>(_ body: () throws -> R) rethrows -> R {
         state.withLock { deferredDepth += 1 }
         defer { state.withLock { deferredDepth -= 1 } }
+        return try body()
+    }
+
+    /// While `body` runs (a save that swaps folders), every Ctrl-C waits: stopping half-way would
+    /// leave a folder moved aside. A stop asked for meanwhile happens as `body` ends, unless a
+    /// `deferringInterrupts` scope around it will look at `interruptRequested` itself.
+    public static func shielded<R>(_ body: () throws -> R) rethrows -> R {
+        state.withLock { shieldedDepth += 1 }
+        defer {
+            let stopNow = state.withLock { () -> Bool in
+                shieldedDepth -= 1
+                return requested && shieldedDepth == 0 && deferredDepth == 0
+            }
+            if stopNow { shared.removeAllAndExit(interruptedStatus, message: "attnlab: interrupted\n") }
+        }
         return try body()
     }
 
@@ -120,12 +138,14 @@ public enum Cleanup {
                 signal(signalNumber, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
                 source.setEventHandler {
-                    let defer_ = state.withLock { () -> Bool in
-                        guard deferredDepth > 0 && !requested else { return false }
-                        requested = true
-                        return true
+                    let wait = state.withLock { () -> Bool in
+                        if shieldedDepth > 0 { requested = true; return true }
+                        guard deferredDepth > 0 else { return false }
+                        if !requested { requested = true; firstRequest = .now(); return true }
+                        // The same Ctrl-C delivered twice (within a second) is still one.
+                        return DispatchTime.now().uptimeNanoseconds - firstRequest.uptimeNanoseconds < 1_000_000_000
                     }
-                    if defer_ { return }
+                    if wait { return }
                     // On a terminal, end a progress line first.
                     let start = isatty(STDERR_FILENO) != 0 ? "\r\u{1B}[K" : ""
                     shared.removeAllAndExit(interruptedStatus, message: start + "attnlab: interrupted; nothing was left half-written\n")

@@ -47,8 +47,10 @@ extension TrainingRun {
     /// A run continued from what `recordJSON` and `stateTensors` saved, with `model` loaded from
     /// the checkpoint. `steps`, when given, replaces the total (to train longer).
     public static func resume(record: Data, state: [String: Tensor], model: TransformerModel, steps: Int? = nil) throws -> TrainingRun {
-        guard let object = try? JSONSerialization.jsonObject(with: record) as? [String: Any],
-              let settingsObject = object["settings"] as? [String: Any] else {
+        guard let parsed = try? JSONSerialization.jsonObject(with: record) else {
+            throw TrainingError.file("\(recordFile) is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any], let settingsObject = object["settings"] as? [String: Any] else {
             throw TrainingError.file("\(recordFile) is not a training record (no 'settings' object)")
         }
         var settings = try TrainingSettings(json: settingsObject)
@@ -59,7 +61,10 @@ extension TrainingRun {
             }
             settings.steps = steps
         }
-        let task = try check(settings)
+        let task: TrainingTask
+        do { task = try check(settings) } catch TrainingError.settings(let problem) {
+            throw TrainingError.file("\(recordFile)'s settings cannot be trained: \(problem)")
+        }
         guard model.architecture == settings.architecture, model.config == task.config(settings.preset) else {
             throw TrainingError.file("the model does not fit \(recordFile)'s settings (\(task.name), \(settings.preset.rawValue))")
         }

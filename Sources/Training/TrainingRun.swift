@@ -83,7 +83,27 @@ public final class TrainingRun {
         guard task.maxInputLength <= room else {
             throw TrainingError.settings("--length \(s.length) makes sequences of \(task.maxInputLength) tokens; the \(s.preset.rawValue) preset holds \(room)")
         }
+        let bytes = estimatedBytesPerStep(task.config(s.preset), architecture: s.architecture, batch: s.batch,
+                                          tokens: task.maxInputLength)
+        guard bytes <= largestStepBytes else {
+            throw TrainingError.settings("a step of \(s.batch) sequences of up to \(task.maxInputLength) tokens on \(s.preset.rawValue) "
+                                         + "would need about \(bytes >> 30) GiB of memory; attnlab plans for at most \(largestStepBytes >> 30) GiB: "
+                                         + "use a smaller --batch or --length")
+        }
         return task
+    }
+
+    /// The most memory one training step may plan for.
+    public static let largestStepBytes = 8 << 30
+
+    /// A generous estimate of one step's memory: the weights with their gradients and AdamW's two
+    /// moments, and per token of every layer the activations a backward pass keeps — the residual
+    /// stream and norms, q, k, v, z, the MLP's hidden layer, a row of scores and one of the pattern
+    /// per head — with their gradients, and the logits with theirs.
+    public static func estimatedBytesPerStep(_ c: ModelConfig, architecture: Architecture, batch: Int, tokens: Int) -> Int {
+        let parameters = ModelCount(architecture, c, encoderTokens: 0, decoderTokens: 0).parameters
+        let perToken = architecture.stacks.count * c.layers * (24 * c.width + 4 * c.mlpWidth + 6 * c.heads * tokens)
+        return 4 * (5 * parameters + 2 * batch * tokens * perToken + 3 * batch * tokens * c.vocabularySize)
     }
 
     /// The batch of step `step` (0-based): a pure function of the seed and the step.

@@ -82,7 +82,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .settings(let what): what
-        case .diverged(let step): "the loss became NaN or infinite at step \(step); lower --lr (the last good model was kept)"
+        case .diverged(let step): "the loss became NaN or infinite at step \(step); the last good model was kept (train again with a lower --lr)"
         case .file(let what): what
         }
     }

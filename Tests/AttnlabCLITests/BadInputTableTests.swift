@@ -118,7 +118,7 @@ import Testing
         Case(["train", "--task", "copy", "--lr", "-1", "--out", "{dir}/m"], names: "--lr"),
         Case(["train", "--task", "copy"], names: "--out"),
         Case(["train", "--task", "copy", "--out", "{dir}/file"], names: "is a file, not a folder"),
-        Case(["train", "--task", "copy", "--out", "{dir}"], names: "no checkpoint"),
+        Case(["train", "--task", "copy", "--out", "{dir}"], names: "did not write"),
         Case(["train", "--resume", "{dir}/nothing"], names: "training.json"),
         Case(["train", "--resume", "{dir}/nothing", "--task", "copy"], names: "--task"),
         Case(["eval", "--samples", "10"], names: "--model"),

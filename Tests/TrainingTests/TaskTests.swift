@@ -187,7 +187,7 @@ func bodyLength(_ example: Example, _ kind: TaskKind) -> Int {
                 _ = try TrainingTask(kind, architecture: architecture)
                 Issue.record("\(kind) on \(architecture) was accepted")
             } catch let error as TaskError {
-                #expect(error.description.contains("the \(kind.rawValue) task does not fit an \(architecture.rawValue) model"))
+                #expect(error.description.contains("the \(kind.rawValue) task does not fit the \(architecture.rawValue) architecture"))
                 #expect(error.description.contains(phrase), "\(error)")
             } catch {
                 Issue.record("unexpected \(error)")

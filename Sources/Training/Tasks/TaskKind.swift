@@ -72,7 +72,7 @@ public enum TaskError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unsupported(task, architecture, reason):
-            "the \(task.rawValue) task does not fit an \(architecture.rawValue) model: \(reason)"
+            "the \(task.rawValue) task does not fit the \(architecture.rawValue) architecture: \(reason)"
         case .symbols(let k):
             "a task has 2...26 symbols (a, b, …), not \(k)"
         case let .length(n, allowed, task):
