@@ -32,8 +32,8 @@ struct CausalityCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Which position's token to change (default: the middle one). Position 0 is the first special token.")
     var position: Int?
 
-    @Option(help: "The word to put there.")
-    var to = "dog"
+    @Option(help: "The word to put there (default \"dog\"; for a checkpoint, the next id after the token there).")
+    var to: String?
 
     @Option(help: "encoder-decoder only: change a token of the decoder (default) or of the encoder.")
     var stack: Stack?
@@ -68,9 +68,12 @@ struct CausalityCommand: ParsableCommand {
             throw CLIError("--position \(j) is outside the \(changed.rawValue) input's positions 0...\(tokens.count - 1)")
         }
         let old = labels[changed]?[j] ?? "#\(tokens[j])"
-        guard let newID = Self.word(to, tokenizer), newID != tokens[j], newID < built.config.vocabularySize else {
-            throw CLIError("--to '\(to)' must be a word of the \(model.model == nil ? "built-in" : "checkpoint's") vocabulary, different from '\(old)'")
+        // A checkpoint's vocabulary may have no "dog": by default it changes the token to the next id.
+        let newID = to.map { Self.word($0, tokenizer) } ?? (model.model == nil ? Self.word("dog", tokenizer) : (tokens[j] + 1) % built.config.vocabularySize)
+        guard let newID, newID != tokens[j], newID < built.config.vocabularySize else {
+            throw CLIError("--to '\(to ?? "dog")' must be a word of the \(model.model == nil ? "built-in" : "checkpoint's") vocabulary, different from '\(old)'")
         }
+        let to = tokenizer.label(newID)
         let probe = try CausalityProbe(built, input: modelInput, changing: changed, at: j, to: newID)
         let outputLabels = labels[probe.outputStack] ?? []
 

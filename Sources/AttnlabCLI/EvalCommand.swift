@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Training
 import Transformer
@@ -17,22 +18,21 @@ struct EvalCommand: ParsableCommand {
               attnlab eval --model Output/reverse --json
             """)
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var checkpoint: CheckpointOption
     @OptionGroup var taskOption: TaskOption
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: JSONOption
 
-    @Option(parsing: .unconditional, help: "How many held-out sequences, 1...100000 (default 1000).")
+    @Option(parsing: .unconditional, help: "How many held-out sequences, 1...100000.")
     var samples = 1000
 
     func validate() throws {
-        guard model.model != nil else { throw ValidationError("give the trained model's folder: --model DIR") }
+        guard checkpoint.model != nil else { throw ValidationError("give the trained model's folder: --model DIR") }
         try Limits.check(samples, "--samples", 1...100_000)
-        if output.png != nil { throw ValidationError("eval draws nothing; leave out --png") }
     }
 
     func run() throws {
-        let built = try model.makeModel()
-        let folder = RunContext.resolve(model.model ?? "")
+        let folder = RunContext.resolve(checkpoint.model ?? "")
+        let built = try Checkpoint.load(from: URL(fileURLWithPath: folder)).model
         let recordURL = URL(fileURLWithPath: folder).appendingPathComponent(TrainingRun.recordFile)
         guard let data = try? Data(contentsOf: recordURL),
               let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

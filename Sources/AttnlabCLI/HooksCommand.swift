@@ -23,7 +23,7 @@ struct HooksCommand: ParsableCommand {
 
     func run() throws {
         let built = try model.makeModel()
-        let (modelInput, labels) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed, defaults: Self.defaults)
+        let (modelInput, labels) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed, defaults: model.model == nil ? Self.defaults : InputOptions.Defaults(tokens: 8))
         try model.checkPrefix(against: modelInput, of: built)
         let points = built.hookPoints(encoderTokens: modelInput.encoder?.count ?? 0, decoderTokens: modelInput.decoder?.count ?? 0)
         Console.say(model.summary())

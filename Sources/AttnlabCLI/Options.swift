@@ -25,13 +25,15 @@ struct ModelDefaults {
     var preset: Preset = .tiny
 }
 
-/// Which model to build: architecture, size (a preset, optionally reshaped), seed — or a checkpoint
-/// folder — and optionally another self-attention mask. Shared by every command that builds a model.
-struct ModelOptions: ParsableArguments {
+/// A trained or downloaded model to run instead of a random one.
+struct CheckpointOption: ParsableArguments {
     @Option(help: ArgumentHelp("A checkpoint folder (config.json, model.safetensors, tokenizer.json) instead of a random model.",
                                valueName: "dir"))
     var model: String?
+}
 
+/// Which built-in model: architecture, preset and seed (train builds one of these too).
+struct ModelChoice: ParsableArguments {
     @Option(help: "The architecture (default decoder-only).")
     var arch: Architecture?
 
@@ -39,20 +41,61 @@ struct ModelOptions: ParsableArguments {
     var preset: Preset?
 
     @OptionGroup var seedOption: SeedOption
-    var seed: UInt64? { seedOption.seed }
+}
 
+/// A preset reshaped: for trying sizes and for counting.
+struct ModelShape: ParsableArguments {
     @Option(parsing: .unconditional, help: "Override the preset's width (d_model).") var width: Int?
     @Option(parsing: .unconditional, help: "Override the preset's number of heads.") var heads: Int?
     @Option(parsing: .unconditional, help: "Override the preset's layers per stack.") var layers: Int?
     @Option(parsing: .unconditional, help: "Override the preset's MLP hidden width (default 4 × width when --width is given).") var mlp: Int?
     @Option(parsing: .unconditional, help: "Override the preset's vocabulary size.") var vocab: Int?
 
+    func validate() throws {
+        try Limits.check(width, "--width", Limits.width)
+        try Limits.check(heads, "--heads", Limits.heads)
+        try Limits.check(layers, "--layers", Limits.layers)
+        try Limits.check(mlp, "--mlp", Limits.mlpWidth)
+        try Limits.check(vocab, "--vocab", Limits.vocabulary)
+    }
+}
+
+/// Another self-attention mask than the architecture's own.
+struct MaskOption: ParsableArguments {
     @Option(help: "Another self-attention mask for the model's last stack: the encoder of encoder-only, the decoder otherwise (normally bidirectional for an encoder, causal for a decoder).")
     var mask: SelfAttentionMask?
 
-    @OptionGroup var maskParameters: MaskParameters
-    var prefix: Int? { maskParameters.prefix }
-    var window: Int? { maskParameters.window }
+    @OptionGroup var parameters: MaskParameters
+
+    func validate() throws {
+        if parameters.prefix != nil && mask != .prefixLM { throw ValidationError("--prefix goes with --mask prefix-lm") }
+        if parameters.window != nil && mask != .slidingWindow { throw ValidationError("--window goes with --mask sliding-window") }
+        if mask == .prefixLM && parameters.prefix == nil { throw ValidationError("--mask prefix-lm needs --prefix K") }
+        if mask == .slidingWindow && parameters.window == nil { throw ValidationError("--mask sliding-window needs --window W") }
+    }
+}
+
+/// Which model to run: a built-in one (architecture, preset, seed, optionally reshaped) or a
+/// checkpoint folder, and optionally another self-attention mask. Shared by every command that
+/// runs a model.
+struct ModelOptions: ParsableArguments {
+    @OptionGroup var checkpoint: CheckpointOption
+    @OptionGroup var choice: ModelChoice
+    @OptionGroup var shape: ModelShape
+    @OptionGroup var maskOption: MaskOption
+
+    var model: String? { checkpoint.model }
+    var arch: Architecture? { choice.arch }
+    var preset: Preset? { choice.preset }
+    var seed: UInt64? { choice.seedOption.seed }
+    var width: Int? { shape.width }
+    var heads: Int? { shape.heads }
+    var layers: Int? { shape.layers }
+    var mlp: Int? { shape.mlp }
+    var vocab: Int? { shape.vocab }
+    var mask: SelfAttentionMask? { maskOption.mask }
+    var prefix: Int? { maskOption.parameters.prefix }
+    var window: Int? { maskOption.parameters.window }
 
     func validate() throws {
         if model != nil {
@@ -63,15 +106,6 @@ struct ModelOptions: ParsableArguments {
                 throw ValidationError("--model loads a checkpoint, whose architecture, size and weights are its own: leave out \(given.joined(separator: ", "))")
             }
         }
-        if prefix != nil && mask != .prefixLM { throw ValidationError("--prefix goes with --mask prefix-lm") }
-        if window != nil && mask != .slidingWindow { throw ValidationError("--window goes with --mask sliding-window") }
-        if mask == .prefixLM && prefix == nil { throw ValidationError("--mask prefix-lm needs --prefix K") }
-        if mask == .slidingWindow && window == nil { throw ValidationError("--mask sliding-window needs --window W") }
-        try Limits.check(width, "--width", Limits.width)
-        try Limits.check(heads, "--heads", Limits.heads)
-        try Limits.check(layers, "--layers", Limits.layers)
-        try Limits.check(mlp, "--mlp", Limits.mlpWidth)
-        try Limits.check(vocab, "--vocab", Limits.vocabulary)
     }
 
     /// The seed given, else the lesson's, else 0.
@@ -290,8 +324,8 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Draw the result as PNG: a file, or for trace a folder (which may be left out: Output/trace-<arch>/).", valueName: "path"))
     var png: String?
 
-    @Flag(help: "End with one line of JSON holding the results.")
-    var json = false
+    @OptionGroup var jsonOption: JSONOption
+    var json: Bool { jsonOption.json }
 
     @Flag(help: "Write even when the output is estimated above 1 GiB.")
     var force = false
@@ -313,6 +347,12 @@ struct OutputOptions: ParsableArguments {
     func checkPictureFile() throws {
         if let pngPath { try Paths.checkFile(pngPath, option: "--png") }
     }
+}
+
+/// One line of JSON at the end: for every command that reports results, `train` and `eval` included.
+struct JSONOption: ParsableArguments {
+    @Flag(help: "End with one line of JSON holding the results.")
+    var json = false
 }
 
 /// How often to time a piece of work. Shared by the commands that measure speed.

@@ -52,10 +52,10 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @OptionGroup var taskOption: TaskOption
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var model: ModelChoice
     @OptionGroup var stepsOption: StepsOption
     @OptionGroup var outFolder: OutFolderOption
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: JSONOption
 
     @OptionGroup var batchOption: BatchOption
     var batch: Int? { batchOption.batch }
@@ -69,16 +69,9 @@ struct TrainCommand: ParsableCommand {
         if resume == nil && taskOption.task == nil { throw ValidationError("give the task: --task copy|reverse|sort|count|lm|mlm") }
         if resume == nil && outFolder.out == nil { throw ValidationError("give the folder to save the model in: --out DIR") }
         if let resume, resume.isEmpty { throw ValidationError("--resume needs a folder; the path is empty") }
-        if model.mask != nil { throw ValidationError("a task model uses its architecture's own mask; leave out --mask") }
-        if model.vocab != nil { throw ValidationError("a task model's vocabulary is the task's; leave out --vocab") }
-        if model.model != nil { throw ValidationError("train makes a new model, or carries on one with --resume DIR; leave out --model") }
-        if [model.width, model.heads, model.layers, model.mlp].contains(where: { $0 != nil }) {
-            throw ValidationError("train builds the preset's shape; choose a size with --preset")
-        }
-        if output.png != nil { throw ValidationError("train draws loss.png and attention-over-training.png into its folder; leave out --png") }
         if resume != nil {
             let given = [taskOption.task != nil ? "--task" : nil, model.arch != nil ? "--arch" : nil, model.preset != nil ? "--preset" : nil,
-                         model.seed != nil ? "--seed" : nil, batch != nil ? "--batch" : nil, lr != nil ? "--lr" : nil,
+                         model.seedOption.seed != nil ? "--seed" : nil, batch != nil ? "--batch" : nil, lr != nil ? "--lr" : nil,
                          length != nil ? "--length" : nil, symbols != nil ? "--symbols" : nil].compactMap { $0 }
             if !given.isEmpty {
                 throw ValidationError("--resume carries on with the run's own settings; leave out \(given.joined(separator: ", ")) (--steps may raise the total)")
@@ -92,8 +85,9 @@ struct TrainCommand: ParsableCommand {
 
     /// The settings the options describe (a new run).
     func settings() -> TrainingSettings {
-        var s = TrainingSettings(task: taskOption.task ?? .copy, architecture: model.architecture(ModelDefaults()),
-                                 preset: model.preset ?? .tiny, steps: stepsOption.steps, seed: model.resolvedSeed)
+        var s = TrainingSettings(task: taskOption.task ?? .copy, architecture: model.arch ?? .decoderOnly,
+                                 preset: model.preset ?? .tiny, steps: stepsOption.steps,
+                                 seed: model.seedOption.seed ?? RunContext.seed ?? 0)
         if let batch { s.batch = batch }
         if let lr { s.learningRate = lr }
         if let length { s.length = length }
