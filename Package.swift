@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // attnlab: see the module table in README.md. Dependencies point one way:
 // CBLAS -> TensorCore -> Transformer -> Experiments;  Transformer -> Training;  CPNG -> Heatmap;
-// Experiments + Heatmap -> Reports (figures and files, written all or nothing);
+// Experiments + Training + Heatmap -> Reports (figures and files, written all or nothing);
 // Transformer -> Checkpoints (folders on disk); Classroom (no model knowledge); AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription
 
