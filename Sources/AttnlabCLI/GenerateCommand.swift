@@ -71,13 +71,15 @@ struct GenerateCommand: ParsableCommand {
 
         // The uncached run goes first and prints nothing: on a terminal, say what is happening.
         Console.progress("generating \(steps) tokens without the cache first, to compare…")
-        let trace = try GenerationTrace(built, input: modelInput, steps: steps, labels: labels,
+        // A trained checkpoint ends its answers with <eos>; the random built-in models have no answers to end.
+        let stop = model.model == nil ? nil : tokenizer.tokenize(BuiltinTokenizer.end).first.map(\.id).flatMap { $0 >= 0 ? $0 : nil }
+        let trace = try GenerationTrace(built, input: modelInput, steps: steps, stopAt: stop, labels: labels,
                                         label: { tokenizer.tokens(ids: [$0])[0].text }, observe: { step in
             if step.index == 0 { Console.progress("") }
             if brief { Console.say(briefLine(step)) } else { say(step, layers: built.config.layers) }
         })
         Console.say("generated: \(trace.steps.map(\.label).joined(separator: " "))")
-        Console.say("generating again without the cache chose the same \(steps) tokens: \(trace.cachedEqualsUncached ? "yes" : "NO — they differ")")
+        Console.say("generating again without the cache chose the same \(trace.steps.count) tokens: \(trace.cachedEqualsUncached ? "yes" : "NO — they differ")")
         Console.say(String(format: "total work: %.2f MFLOP with the cache, %.2f MFLOP recomputing every step",
                            Double(trace.steps.map(\.flopsCached).reduce(0, +)) / 1e6,
                            Double(trace.steps.map(\.flopsRecomputed).reduce(0, +)) / 1e6))

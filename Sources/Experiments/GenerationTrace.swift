@@ -45,8 +45,9 @@ public struct GenerationTrace: Sendable {
     /// - Parameters:
     ///   - input: the encoder input (encoder-decoder) and the decoder's start.
     ///   - labels: the starting token labels of each stream; `label` names a generated id.
+    ///   - stopAt: a token that ends the sequence (a trained model's `<eos>`), or nil to run all steps.
     ///   - observe: called after each cached step, e.g. to show progress.
-    public init(_ model: TransformerModel, input: ModelInput, steps count: Int, head: Int = 0,
+    public init(_ model: TransformerModel, input: ModelInput, steps count: Int, head: Int = 0, stopAt: Int? = nil,
                 labels: [Stack: [String]], label: (Int) -> String, observe: (Step) -> Void = { _ in }) throws {
         guard model.architecture.generates else { throw ExperimentError("an encoder-only model does not generate") }
         guard count >= 1 else { throw ExperimentError("generate at least one token") }
@@ -57,13 +58,13 @@ public struct GenerationTrace: Sendable {
             throw ExperimentError("the start and \(count) steps need \(start + count - 1) positions; this model has \(model.config.maxLength)")
         }
         var recomputed: [Int] = []
-        uncachedTokens = try generateGreedy(model, input: input, steps: count, cached: false,
+        uncachedTokens = try generateGreedy(model, input: input, steps: count, cached: false, stopAt: stopAt,
                                             observe: { recomputed.append($0.flops) })
         let last = model.config.layers - 1
         var decoderLabels = labels[.decoder] ?? []
         var tracer = Tracer()
         var traced: [Step] = []
-        cachedTokens = try generateGreedy(model, input: input, steps: count, cached: true, pass: { _ in
+        cachedTokens = try generateGreedy(model, input: input, steps: count, cached: true, stopAt: stopAt, pass: { _ in
             tracer = Tracer(labels: [.decoder: decoderLabels, .encoder: labels[.encoder] ?? []])
             return Pass(hooks: .recording(tracer, pattern: "decoder.\(last).*_attn.pattern"))
         }, observe: { step in

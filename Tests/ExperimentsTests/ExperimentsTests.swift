@@ -127,6 +127,17 @@ private func input(_ architecture: Architecture) -> ModelInput {
         #expect((trace.steps[0].crossCacheBytesPerLayer > 0) == (architecture == .encoderDecoder))
     }
 
+    @Test func generationStopsAtTheStopToken() throws {
+        let m = try model(.decoderOnly)
+        let input = ModelInput(decoder: decoderIDs)
+        let free = try GenerationTrace(m, input: input, steps: 5, labels: [:], label: { "\($0)" })
+        #expect(free.steps.count == 5)
+        // Stopping at the first token generated ends generation right after it.
+        let stopped = try GenerationTrace(m, input: input, steps: 5, stopAt: free.cachedTokens[0], labels: [:], label: { "\($0)" })
+        #expect(stopped.cachedTokens == [free.cachedTokens[0]])
+        #expect(stopped.steps.count == 1 && stopped.cachedEqualsUncached)
+    }
+
     @Test func tooManyStepsForTheModelIsAnError() throws {
         let m = try model(.decoderOnly)
         #expect(throws: ExperimentError.self) {
