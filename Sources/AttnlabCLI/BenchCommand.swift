@@ -73,6 +73,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let previousThreads = BLASThreads.count   // restored at the end: tests run commands in one process
+        defer { BLASThreads.set(previousThreads) }
         if let threads { BLASThreads.set(threads) }
         // The references are checked before any timing, so a missing torch is said at once.
         if torch { try PythonReference.check(torchScriptPath, option: "--torch-script", modules: ["torch", "transformers"]) }

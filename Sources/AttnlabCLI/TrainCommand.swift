@@ -104,7 +104,9 @@ struct TrainCommand: ParsableCommand {
         let settings = run.settings
         // Measured: the toy presets' products are too small to share between cores — one OpenBLAS
         // thread trains reverse on tiny 2.2× faster than two (the second spends its time waiting).
+        let threads = BLASThreads.count
         if settings.preset != .gpt2Small { BLASThreads.set(1) }
+        defer { BLASThreads.set(threads) }
         Console.say("training \(run.task.name): \(settings.architecture.rawValue) \(settings.preset.rawValue), "
                     + "\(run.model.weights.parameterCount) parameters, seed \(settings.seed)")
         Console.say("\(settings.steps) steps of \(settings.batch) sequences\(run.step > 0 ? ", carrying on from step \(run.step)" : ""); "
