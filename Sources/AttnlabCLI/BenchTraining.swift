@@ -14,14 +14,17 @@ extension BenchCommand {
         var built = model
         let vocabulary = model.config.vocabularySize
         var rng = SeededGenerator(seed: self.model.resolvedSeed &+ 7)
-        func randomBatch() -> (inputs: [ModelInput], labels: [[Int]]) {
-            let sequences = (0..<batch).map { _ in (0...length).map { _ in rng.nextInt(below: vocabulary) } }
-            return (sequences.map { ModelInput(decoder: Array($0.dropLast())) }, sequences.map { Array($0.dropFirst()) })
+        func randomBatch() -> [Example] {
+            (0..<batch).map { _ in
+                let sequence = (0...length).map { _ in rng.nextInt(below: vocabulary) }
+                return Example(input: ModelInput(decoder: Array(sequence.dropLast())), labels: Array(sequence.dropFirst()), targetStart: 0)
+            }
         }
+        // As `attnlab train` runs a step: the batch in shards side by side for the toy presets.
+        let shards = TrainingRun.shards(preset: self.model.preset ?? .tiny, batch: batch)
         var optimizer = AdamW()
         func step() throws {
-            let (inputs, labels) = randomBatch()
-            var (_, gradients, _) = try built.lossAndGradients(batch: inputs, labels: labels)
+            var (_, gradients, _) = try TrainingRun.lossAndGradients(built, randomBatch(), shards: shards)
             clipGlobalNorm(&gradients, maxNorm: 1)
             try optimizer.update(&built.weights, gradients: gradients, learningRate: 1e-3)
         }
@@ -57,11 +60,11 @@ extension BenchCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peakMiB = Double(usage.ru_maxrss) / 1024
         Console.say("\(self.model.modelSummary(ModelDefaults(architecture: .decoderOnly, preset: .tiny))): training steps, batch \(batch) × \(length) tokens, AdamW, "
-                    + "OpenBLAS \(BLASCore.name) kernels on \(threads) threads")
+                    + "OpenBLAS \(BLASCore.name) kernels on \(threads) threads, the batch in \(shards) shards side by side")
         Console.say(String(format: "  one step:       %8.2f ms  (median of %d) = %.1f steps/s", stepMs, times.count, stepsPerSecond))
         Console.say(String(format: "  peak memory:    %8.0f MiB (the whole process)", peakMiB))
         var result: [String: Any] = ["preset": (self.model.preset ?? .tiny).rawValue, "batch": batch, "length": length, "threads": threads,
-                                     "step_ms": JSONLine.rounded(stepMs), "steps_per_s": JSONLine.rounded(stepsPerSecond),
+                                     "shards": shards, "step_ms": JSONLine.rounded(stepMs), "steps_per_s": JSONLine.rounded(stepsPerSecond),
                                      "peak_mib": JSONLine.rounded(peakMiB)]
         if torch {
             let torchRate = Stopwatch.median(torchRates), ratio = Stopwatch.median(ratios)
