@@ -21,7 +21,7 @@ import TensorCore
         let (expected, metadata) = try SafeTensors.decodeWithMetadata(
             Data(contentsOf: fixtures.appendingPathComponent("grad-\(name)-expected.safetensors")))
         let architecture = try #require(Architecture(rawValue: metadata["architecture"] ?? ""))
-        let config = try Self.config(metadata["config"] ?? "")
+        let config = try referenceConfig(metadata["config"] ?? "")
         let encoder = try Self.lists(metadata["encoder_ids"]), decoder = try Self.lists(metadata["decoder_ids"])
         let labels = try Self.lists(metadata["labels"])
         let batch = (0..<labels.count).map { b in
@@ -77,28 +77,5 @@ import TensorCore
 
     static func lists(_ json: String?) throws -> [[Int]] {
         try #require(try JSONSerialization.jsonObject(with: Data((json ?? "").utf8)) as? [[Int]])
-    }
-
-    /// The script's configuration, in attnlab's terms.
-    static func config(_ json: String) throws -> ModelConfig {
-        let c = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        func int(_ key: String) -> Int { c[key] as? Int ?? 0 }
-        func string(_ key: String) -> String { c[key] as? String ?? "" }
-        func bool(_ key: String) -> Bool { c[key] as? Bool ?? false }
-        let positions: PositionScheme = switch string("positions") {
-        case "relative": .relativeBias(buckets: int("buckets"), maxDistance: int("max_distance"))
-        case "sinusoidal": .sinusoidal
-        default: .learned
-        }
-        return ModelConfig(
-            width: int("width"), heads: int("heads"), layers: int("layers"), mlpWidth: int("mlp_width"),
-            vocabularySize: int("vocab"), maxLength: int("max_length"),
-            normPlacement: try #require(NormPlacement(rawValue: string("placement"))),
-            normKind: try #require(NormKind(rawValue: string("norm"))),
-            normEpsilon: Float(c["eps"] as? Double ?? 0), positions: positions,
-            scoreScaling: try #require(ScoreScaling(rawValue: string("score_scaling"))),
-            activation: try #require(Activation(rawValue: string("activation"))),
-            biases: bool("biases"), embeddingNorm: bool("embedding_norm"), tiedEmbeddings: bool("tied"),
-            scaleTiedLogits: bool("scale_tied_logits"))
     }
 }

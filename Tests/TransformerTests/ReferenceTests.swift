@@ -37,24 +37,4 @@ import TensorCore
         guard let json, let list = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Int], !list.isEmpty else { return nil }
         return list
     }
-
-    /// The script's configuration, in attnlab's terms.
-    private func referenceConfig(_ json: String) throws -> ModelConfig {
-        let c = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        func int(_ key: String) -> Int { c[key] as? Int ?? 0 }
-        func string(_ key: String) -> String { c[key] as? String ?? "" }
-        func bool(_ key: String) -> Bool { c[key] as? Bool ?? false }
-        let positions: PositionScheme = string("positions") == "relative"
-            ? .relativeBias(buckets: int("buckets"), maxDistance: int("max_distance")) : .learned
-        return ModelConfig(
-            width: int("width"), heads: int("heads"), layers: int("layers"), mlpWidth: int("mlp_width"),
-            vocabularySize: int("vocab"), maxLength: int("max_length"),
-            normPlacement: try #require(NormPlacement(rawValue: string("placement"))),
-            normKind: try #require(NormKind(rawValue: string("norm"))),
-            normEpsilon: Float(c["eps"] as? Double ?? 0), positions: positions,
-            scoreScaling: try #require(ScoreScaling(rawValue: string("score_scaling"))),
-            activation: try #require(Activation(rawValue: string("activation"))),
-            biases: bool("biases"), embeddingNorm: bool("embedding_norm"), tiedEmbeddings: bool("tied"),
-            scaleTiedLogits: bool("scale_tied_logits"))
-    }
 }
