@@ -19,8 +19,9 @@ enum LessonSandbox {
     /// refused outright; a teacher who wants the comparison runs `attnlab bench` by hand.
     static let programOptions: Set<String> = ["--torch", "--torch-script", "--matplotlib", "--matplotlib-script"]
 
-    /// Options that read a path anywhere on the machine: `--model` reads a checkpoint folder, and
-    /// its error lines would tell a lesson what is at any path, so a lesson may not use it.
+    /// Options that read a folder: `--model` reads a model, and its error lines would tell a lesson
+    /// what is at any path, so in a lesson it takes only the bare name of a model in the models
+    /// folder (`ModelLocation`), never a path.
     static let readOptions: Set<String> = ["--model"]
 
     /// Words that make a command print help (or the version, or the parser's description of
@@ -53,8 +54,13 @@ enum LessonSandbox {
                     + "run 'attnlab \(command) \(name)' from the command line instead"
             }
             if readOptions.contains(name) {
-                return "\(name) reads a folder anywhere on the machine, which a lesson may not do: "
-                    + "run 'attnlab \(command) \(name) DIR' from the command line instead"
+                let value = word.count > name.count ? String(word.dropFirst(name.count + 1))
+                    : index + 1 < arguments.count ? arguments[index + 1] : ""
+                if !ModelLocation.isBareName(value) {
+                    return "\(name) '\(shown(value))' is a path, and a lesson may read only the models in "
+                        + "\(ModelLocation.modelsFolder)/, by name (such as all-MiniLM-L6-v2): "
+                        + "run 'attnlab \(command) \(name) DIR' from the command line instead"
+                }
             }
             guard outputOptions.contains(name) else { continue }
             // `--png=x`, or `--png x`; a bare `--png` (trace's default folder) has nothing to check.

@@ -115,12 +115,12 @@ struct ModelOptions: ParsableArguments {
         arch ?? (try? checkpointConfig())?.architecture ?? defaults.architecture
     }
 
-    /// The checkpoint folder of --model.
-    private var checkpointFolder: URL? { model.map { URL(fileURLWithPath: $0) } }
+    /// The model folder --model names (`ModelLocation`), nil without --model.
+    private func checkpointFolder() throws -> URL? { try model.map { try ModelLocation.folder(for: $0) } }
 
     /// The checkpoint's config.json alone (cheap: no weights), nil without --model.
     private func checkpointConfig() throws -> (architecture: Architecture, config: ModelConfig)? {
-        guard let checkpointFolder else { return nil }
+        guard let checkpointFolder = try checkpointFolder() else { return nil }
         let read = try Checkpoint.readConfig(from: checkpointFolder)
         return (read.architecture, read.config)
     }
@@ -147,7 +147,7 @@ struct ModelOptions: ParsableArguments {
         guard parameters <= Limits.builtParameters else {
             throw CLIError("that model would have \(parameters) parameters; attnlab builds at most \(Limits.builtParameters) (2 GB of float32)")
         }
-        var model = try checkpointFolder.map { try Checkpoint.load(from: $0).model }
+        var model = try checkpointFolder().map { try Checkpoint.load(from: $0).model }
             ?? TransformerModel.random(architecture, config, seed: resolvedSeed)
         if let mask {
             let stack: Stack = architecture == .encoderOnly ? .encoder : .decoder
@@ -159,7 +159,7 @@ struct ModelOptions: ParsableArguments {
     /// The tokenizer for text given to `built`: the built-in one, or with --model the checkpoint's
     /// word-level tokenizer.json; without one (or with one it cannot read) ids only, labelled by number.
     func tokenizer(for built: TransformerModel) throws -> any Tokenizer {
-        guard let checkpointFolder else { return BuiltinTokenizer.shared }
+        guard let checkpointFolder = try checkpointFolder() else { return BuiltinTokenizer.shared }
         let file = checkpointFolder.appendingPathComponent(Checkpoint.tokenizerFile)
         let size = built.config.vocabularySize
         guard FileManager.default.fileExists(atPath: file.path) else {

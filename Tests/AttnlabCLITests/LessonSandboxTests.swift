@@ -41,7 +41,10 @@ import Testing
         (["bench", "--torch-script=x.py"], "--torch-script starts another program"),
         (["bench", "--pictures", "--matplotlib"], "--matplotlib starts another program"),
         (["bench", "--pictures", "--matplotlib-script", "m.py"], "--matplotlib-script starts another program"),
-        (["trace", "--model", "/etc", "--ids", "1"], "--model reads a folder anywhere on the machine"),
+        (["trace", "--model", "/etc", "--ids", "1"], "--model '/etc' is a path"),
+        (["trace", "--model=../models/x", "--ids", "1"], "--model '../models/x' is a path"),
+        (["trace", "--model", ".hidden", "--ids", "1"], "--model '.hidden' is a path"),
+        (["trace", "--ids", "1", "--model"], "--model '' is a path"),
         (["mask", "--help"], "only shows help"),
         (["mask", "causal", "-h"], "leave out '-h'"),
         (["help", "mask"], "only shows help"),
@@ -59,7 +62,8 @@ import Testing
                           ["mask", "causal", "--len", "4", "--png=pictures/causal.png"],
                           ["trace", "--text", "the cat", "--png", "--draw", "layers"],
                           ["trace", "--text", "the cat", "--png"],
-                          ["bench", "--pictures", "--runs", "1"]] {
+                          ["bench", "--pictures", "--runs", "1"],
+                          ["trace", "--model", "all-MiniLM-L6-v2", "--text", "the bank of the river"]] {
             #expect(LessonSandbox.problem(with: arguments) == nil, "\(arguments)")
             #expect(Attnlab.problem(with: arguments) == nil, "\(arguments)")
         }
