@@ -81,6 +81,16 @@ public struct ConfigFile: Sendable, Equatable {
         case .learned: ["kind": "learned"]
         case .sinusoidal: ["kind": "sinusoidal"]
         case let .relativeBias(buckets, maxDistance): ["kind": "relative", "buckets": buckets, "max_distance": maxDistance]
+        case let .rotary(base, scaling):
+            ["kind": "rotary", "base": shortest(base)].merging(scaling.map(scalingObject) ?? [:]) { a, _ in a }
+        }
+    }
+
+    private static func scalingObject(_ scaling: RotaryScaling) -> [String: Any] {
+        switch scaling {
+        case let .llama3(factor, low, high, original):
+            ["scaling": ["kind": "llama3", "factor": shortest(factor), "low_frequency_factor": shortest(low),
+                         "high_frequency_factor": shortest(high), "original_max_positions": original]]
         }
     }
 

@@ -172,7 +172,7 @@ public struct TransformerModel: Sendable {
         switch config.positions {
         case .learned: added = weights.positionEmbedding?.rows(run.positions)
         case .sinusoidal: added = sinusoidalPositions(run.positions, width: d)
-        case .relativeBias: added = nil
+        case .relativeBias, .rotary: added = nil
         }
         if let added {
             // The same positions for every sequence of the batch.
