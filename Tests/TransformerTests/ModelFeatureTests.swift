@@ -156,6 +156,11 @@ import TensorCore
         #expect(batch.map(\.shape) == [[encoderIDs.count, config.width], [3, config.width]])
         #expect(batch[0].maxAbsDifference(out) <= 1e-5)
         #expect(ModelCount(.encoderOnly, config, encoderTokens: 9, decoderTokens: 0).parameters == model.weights.parameterCount)
+        // A headless decoder: step by step through the cache gives the same hidden states; no generation.
+        let decoder = try TransformerModel.random(.decoderOnly, config, seed: 3)
+        let input = sampleInput(.decoderOnly)
+        #expect(try decoder.forward(input).maxAbsDifference(stepByStepLogits(decoder, input: input)) <= 1e-4)
+        #expect(throws: ModelError.self) { try generateGreedy(decoder, input: input, steps: 2, cached: true) }
     }
 
     /// Qwen2 has q, k, v biases but no others: biases added to single linears after `zeros` are
