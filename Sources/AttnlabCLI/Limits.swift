@@ -38,8 +38,9 @@ enum Limits {
         let weights = 4 * ModelCount(model.architecture, c, encoderTokens: 0, decoderTokens: 0).parameters
         let longest = lengths.max() ?? 0
         // scores, pattern and a position bias of the widest attention, and a few [T, width] tensors
+        // (T5's heads can together be wider than the residual stream)
         let attention = 3 * 4 * c.heads * longest * longest
-        let activations = 32 * 4 * longest * max(c.width, c.mlpWidth) + 4 * longest * c.vocabularySize
+        let activations = 32 * 4 * longest * max(c.width, c.mlpWidth, c.attentionWidth) + 4 * longest * c.vocabularySize
         let total = weights + attention + activations + recorded
         guard total <= workingMemory else {
             throw CLIError("this run would need about \(total >> 30) GiB of memory (weights, attention and what it records); "
