@@ -6,6 +6,8 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     case geluTanh = "gelu-tanh"
     /// max(0, x) (the original Transformer and T5).
     case relu
+    /// x · σ(x), also called swish (Llama's and Qwen2's gated MLP).
+    case silu
 
     public func apply(_ x: inout Tensor) {
         x.scalars.withUnsafeMutableBufferPointer { buffer in
@@ -16,6 +18,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
                 case .geluExact: mapLanes(part, geluExactLanes)
                 case .geluTanh: mapLanes(part, geluTanhLanes)
                 case .relu: mapLanes(part) { $0.replacing(with: 0, where: $0 .< 0) }
+                case .silu: mapLanes(part) { $0 / (1 + fastExp(-$0)) }
                 }
             }
         }
@@ -43,6 +46,7 @@ extension Activation {
     ///     exact GELU:  f′ = Φ(x) + x·φ(x)
     ///     tanh GELU:   f = x·σ(2u)  →  f′ = σ(2u) + x·2σ(2u)(1 − σ(2u))·u′,  u′ = √(2/π)(1 + 3·0.044715x²)
     ///     ReLU:        f′ = 1 where x > 0, else 0 (PyTorch's choice at 0)
+    ///     SiLU:        f = x·σ(x)  →  f′ = σ(x)(1 + x(1 − σ(x)))
     public func backward(dx: inout Tensor, dy: Tensor, x: Tensor) {
         precondition(dx.shape == x.shape && dy.shape == x.shape, "activation backward: x \(x.shape), dy \(dy.shape), dx \(dx.shape)")
         let n = x.count
@@ -95,6 +99,9 @@ extension Activation {
             return s + x * slope * du
         case .relu:
             return Lanes(repeating: 0).replacing(with: 1, where: x .> 0)
+        case .silu:
+            let s: Lanes = 1 / (1 + fastExp(-x))
+            return s * (1 + x * (1 - s))
         }
     }
 }

@@ -43,22 +43,24 @@ struct AttentionSite {
     func point(_ point: HookPoint.Point) -> HookPoint { .sublayer(stack, layer, kind, point) }
 }
 
-/// Multi-head attention of queries q [Tq, d] over keys k [Tk, d] and values v [Tk, d], in the
-/// numbered passes of llm.c. Heads are read in place: head h is columns h·dₕ..<(h+1)·dₕ of q, k, v,
-/// a strided view with row stride d, so nothing is copied out per head.
+/// Multi-head attention of queries q [Tq, H·dₕ] over keys k [Tk, H_kv·dₕ] and values v [Tk, H_kv·dₕ],
+/// in the numbered passes of llm.c. Heads are read in place: head h is columns h·dₕ..<(h+1)·dₕ,
+/// a strided view with the row stride of its tensor, so nothing is copied out per head. With
+/// grouped-query attention (H_kv < H) query head h reads key/value head h / (H / H_kv).
 ///
-///   1. scores[h] = scale · q_h · k_hᵀ (+ bias[h])       [H, Tq, Tk]   → hook `scores`
+///   1. scores[h] = scale · q_h · k_gᵀ (+ bias[h])       [H, Tq, Tk]   → hook `scores`
 ///   2. the mask                                        [Tq, Tk]      → hook `mask`
 ///   3. pattern[h] = softmax of scores[h] where allowed [H, Tq, Tk]   → hook `pattern`
-///   4. z[:, h] = pattern[h] · v_h                       [Tq, d]       → hook `z`
+///   4. z[:, h] = pattern[h] · v_g                       [Tq, H·dₕ]    → hook `z`
 ///
 /// In a padded batch the rows past `site.queryPositions.count` and the keys past `site.keyCount`
 /// are padding: the mask blocks those keys, and the hooks see only the real part.
 /// Returns z and the pattern it weighed the values with (which a backward pass keeps).
-func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Tensor, bias: Tensor?,
+func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, kvHeads: Int, scale: Float, mask: Tensor, bias: Tensor?,
             site: AttentionSite, pass: Pass) throws -> (z: Tensor, pattern: Tensor) {
-    let (tq, tk, d) = (q.shape[0], k.shape[0], q.shape[1])
+    let (tq, tk, d, dkv) = (q.shape[0], k.shape[0], q.shape[1], k.shape[1])
     let dh = d / heads
+    let group = heads / kvHeads   // query heads per key/value head
     let realRows = site.queryPositions.count
     /// Hooks see the sequence's real rows and keys only.
     func hooked(_ point: HookPoint.Point, _ x: Tensor, columns: Bool = true) throws -> Tensor {
@@ -78,7 +80,7 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
             scores.scalars.withUnsafeMutableBufferPointer { ps in
                 for h in 0..<heads {
                     sgemm(m: tq, n: tk, k: dh, pq.baseAddress! + h * dh, lda: d,
-                          pk.baseAddress! + h * dh, ldb: d, transposeB: true,
+                          pk.baseAddress! + (h / group) * dh, ldb: dkv, transposeB: true,
                           into: ps.baseAddress! + h * tq * tk, ldOut: tk, alpha: scale, beta: bias == nil ? 0 : 1)
                 }
             }
@@ -114,7 +116,7 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
             z.scalars.withUnsafeMutableBufferPointer { pz in
                 for h in 0..<heads {
                     sgemm(m: tq, n: dh, k: tk, pp.baseAddress! + h * tq * tk, lda: tk,
-                          pv.baseAddress! + h * dh, ldb: d, into: pz.baseAddress! + h * dh, ldOut: d)
+                          pv.baseAddress! + (h / group) * dh, ldb: dkv, into: pz.baseAddress! + h * dh, ldOut: d)
                 }
             }
         }
@@ -122,7 +124,8 @@ func attend(q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, mask: Ten
     return (try hooked(.z, z, columns: false), pattern)
 }
 
-/// Backward of `attend` for one sequence, head by head (passes 4, 3, 1 in reverse):
+/// Backward of `attend` for one sequence, head by head (passes 4, 3, 1 in reverse). It covers
+/// what training supports: as many key/value heads as query heads, of width d / H.
 ///
 ///   4. dpattern[h] = dz_h · v_hᵀ                  dv_h += pattern[h]ᵀ · dz_h
 ///   3. dscores[h]  = pattern[h] ⊙ (dpattern[h] − rowsum(pattern[h] ⊙ dpattern[h]))

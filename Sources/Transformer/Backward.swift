@@ -24,6 +24,7 @@ extension TransformerModel {
     ///   and the argmax id at each output position.
     public func lossAndGradients(batch inputs: [ModelInput], labels: [[Int]], pass: Pass = Pass()) throws
         -> (loss: Float, gradients: ModelWeights, predictions: [[Int]]) {
+        if !trainingUnsupportedFeatures.isEmpty { throw ModelError.trainingUnsupported(features: trainingUnsupportedFeatures) }
         let run = pass.saving ? pass : Pass(hooks: pass.hooks, saving: true)
         let logits = try forward(batch: inputs, pass: run)
         if run !== pass { pass.fullyBlockedRows += run.fullyBlockedRows }
@@ -74,6 +75,31 @@ extension TransformerModel {
                          grads: &grads, run: run)
         }
         return (counted > 0 ? Float(lossSum / Double(counted)) : 0, grads, predictions)
+    }
+
+    /// What this model uses that the backward pass does not cover (the features added to run
+    /// Hugging Face checkpoints forward only), in words; empty when it can train.
+    public var trainingUnsupportedFeatures: [String] {
+        let c = config
+        var found: [String] = []
+        if c.kvHeads != c.heads { found.append("\(c.kvHeads) key/value heads for \(c.heads) query heads") }
+        if c.heads * c.headWidth != c.width { found.append("heads of width \(c.headWidth) (\(c.heads)·\(c.headWidth) ≠ width \(c.width))") }
+        if c.gatedMLP { found.append("a gated MLP") }
+        if c.activation == .silu { found.append("silu") }
+        if case .rotary = c.positions { found.append("rotary positions") }
+        if c.positionOffset != 0 { found.append("a position offset of \(c.positionOffset)") }
+        if c.embeddingScale != 1 { found.append("an embedding scale of \(c.embeddingScale)") }
+        if !c.hasHead { found.append("no head (hidden states out)") }
+        let w = weights
+        if w.tokenTypeEmbedding != nil { found.append("token type embeddings") }
+        if w.decoderPositionEmbedding != nil { found.append("a decoder position table of its own") }
+        if w.decoderEmbeddingNorm != nil { found.append("a decoder embedding norm of its own") }
+        if w.headTransform != nil { found.append("a head transform") }
+        if w.unembeddingBias != nil { found.append("an unembedding bias") }
+        if (w.encoder?.blocks ?? []).contains(where: { $0.mlp.gate != nil }) || (w.decoder?.blocks ?? []).contains(where: { $0.mlp.gate != nil }) {
+            if !c.gatedMLP { found.append("gate weights in its MLPs") }
+        }
+        return found
     }
 
     /// One label per output position, each an id or the ignore label.

@@ -14,6 +14,8 @@ struct StackRun {
     /// position bias [H, T, keys].
     let selfMasks: [Tensor]
     let positionBias: Tensor?
+    /// The rotation of queries and keys at `positions`, for rotary models.
+    let rotary: RotaryTable?
     /// The encoder's layout and each sequence's cross mask [T, S], in a decoder of an
     /// encoder-decoder model.
     let memoryLayout: BatchLayout?
@@ -33,10 +35,11 @@ struct StackRun {
         try pass.hookRows(point, x, layout: layout, rows: stack, start: positions.lowerBound)
     }
 
-    /// A projection [B·T, d] through its hook, shown per head.
-    func hookHeads(_ point: HookPoint, _ x: Tensor, layout: BatchLayout? = nil, rows: Stack? = nil) throws -> Tensor {
+    /// A projection [B·T, heads·dₕ] through its hook, shown per head (`heads`: the query heads, or
+    /// the key/value heads for k and v).
+    func hookHeads(_ point: HookPoint, _ x: Tensor, heads: Int, layout: BatchLayout? = nil, rows: Stack? = nil) throws -> Tensor {
         let rowStack = rows ?? stack
-        return try pass.hookHeads(point, x, heads: config.heads, layout: layout ?? self.layout, rows: rowStack,
+        return try pass.hookHeads(point, x, heads: heads, layout: layout ?? self.layout, rows: rowStack,
                                   start: rowStack == stack ? positions.lowerBound : 0)
     }
 
@@ -153,13 +156,22 @@ func decoderBlock(_ x: Tensor, _ w: BlockWeights, layer: Int, memory: Tensor?, r
 }
 
 /// Self-attention sub-layer, h [B·T, d] → [B·T, d]: queries, keys and values from this stream
-/// (plus the cache's earlier keys and values, whose rows the new ones are appended to).
+/// (plus the cache's earlier keys and values, whose rows the new ones are appended to). A rotary
+/// model rotates q and k at their absolute positions before their hooks, so the hooks and the
+/// cache hold rotated vectors.
 func selfAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, run: StackRun, cache: inout KVCache?) throws -> Tensor {
     let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .selfAttention, p) }
-    let q = try run.hookHeads(point(.q), w.query(h))   // [B·T, d]
-    var k = try run.hookHeads(point(.k), w.key(h))     // [B·T, d]
-    var v = try run.hookHeads(point(.v), w.value(h))   // [B·T, d]
-    if let all = cache?.append(layer: layer, keys: k, values: v) { (k, v) = all }   // → [cached + T, d]
+    let (heads, kvHeads) = (run.config.heads, run.config.kvHeads)
+    var q = w.query(h)   // [B·T, H·dₕ]
+    var k = w.key(h)     // [B·T, H_kv·dₕ]
+    if let rotary = run.rotary {
+        rotary.rotate(&q, heads: heads)
+        rotary.rotate(&k, heads: kvHeads)
+    }
+    q = try run.hookHeads(point(.q), q, heads: heads)
+    k = try run.hookHeads(point(.k), k, heads: kvHeads)
+    var v = try run.hookHeads(point(.v), w.value(h), heads: kvHeads)   // [B·T, H_kv·dₕ]
+    if let all = cache?.append(layer: layer, keys: k, values: v) { (k, v) = all }   // → [cached + T, H_kv·dₕ]
     save(q: q, k: k, v: v, .selfAttention, run.saver(layer))
     return try attentionOutput(q: q, k: k, v: v, w, layer: layer, .selfAttention, keys: run.keyLayout, keyStream: run.stack,
                                masks: run.selfMasks, bias: run.positionBias, run: run)
@@ -167,16 +179,18 @@ func selfAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, run: StackRun
 
 /// Cross-attention sub-layer, h [B·T, d] → [B·T, d]: queries from this stream, keys and values
 /// from the encoder's output `memory` [B·S, d] — computed on the first call, then read from the cache.
+/// (No rotation here: the rotary models attnlab reads have no cross-attention.)
 func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tensor, memoryLayout: BatchLayout,
                     masks: [Tensor], run: StackRun, cache: inout KVCache?) throws -> Tensor {
     let point = { (p: HookPoint.Point) in HookPoint.sublayer(run.stack, layer, .crossAttention, p) }
-    let q = try run.hookHeads(point(.q), w.query(h))   // [B·T, d]
-    let (k, v): (Tensor, Tensor)                       // [B·S, d]
+    let kvHeads = run.config.kvHeads
+    let q = try run.hookHeads(point(.q), w.query(h), heads: run.config.heads)   // [B·T, H·dₕ]
+    let (k, v): (Tensor, Tensor)                                                 // [B·S, H_kv·dₕ]
     if let cached = cache?.cross(layer: layer) {
         (k, v) = cached
     } else {
-        k = try run.hookHeads(point(.k), w.key(memory), layout: memoryLayout, rows: .encoder)
-        v = try run.hookHeads(point(.v), w.value(memory), layout: memoryLayout, rows: .encoder)
+        k = try run.hookHeads(point(.k), w.key(memory), heads: kvHeads, layout: memoryLayout, rows: .encoder)
+        v = try run.hookHeads(point(.v), w.value(memory), heads: kvHeads, layout: memoryLayout, rows: .encoder)
         cache?.storeCross(layer: layer, keys: k, values: v)
     }
     save(q: q, k: k, v: v, .crossAttention, run.saver(layer))
@@ -185,7 +199,7 @@ func crossAttention(_ h: Tensor, _ w: AttentionWeights, layer: Int, memory: Tens
 }
 
 /// The part both attentions share: attend sequence by sequence (each over its own padded keys),
-/// then the output projection on the whole block, hook `out`.   → [B·T, d]
+/// then the output projection [H·dₕ → d] on the whole block, hook `out`.   → [B·T, d]
 func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, layer: Int, _ kind: HookPoint.Site,
                      keys: BatchLayout, keyStream: Stack, masks: [Tensor], bias: Tensor?, run: StackRun) throws -> Tensor {
     let queries = run.layout
@@ -196,7 +210,8 @@ func attentionOutput(q: Tensor, k: Tensor, v: Tensor, _ w: AttentionWeights, lay
                                  queryPositions: run.positions.lowerBound..<(run.positions.lowerBound + queries.lengths[b]),
                                  keyStream: keyStream, keyCount: keys.lengths[b])
         let (zb, pattern) = try attend(q: queries.sequence(b, of: q), k: keys.sequence(b, of: k), v: keys.sequence(b, of: v),
-                                       heads: run.config.heads, scale: run.scale, mask: masks[b], bias: bias,
+                                       heads: run.config.heads, kvHeads: run.config.kvHeads, scale: run.scale,
+                                       mask: masks[b], bias: bias,
                                        site: site, pass: run.pass)
         if queries.isPlain { z = zb } else { z.replaceRows(queries.block(b), with: zb) }
         if run.saver(layer) != nil { patterns.append(pattern) }
@@ -277,11 +292,17 @@ private func save(q: Tensor, k: Tensor, v: Tensor, _ site: HookPoint.Site, _ sav
     saver?.save(.v(site), v)
 }
 
-/// MLP sub-layer, h [T, d] → [T, d]: up to mlpWidth, the activation, back down.
+/// MLP sub-layer, h [T, d] → [T, d]: up to mlpWidth, the activation, back down. A gated MLP
+/// activates gate·h instead and multiplies it by up·h, element by element:
+///
+///     plain:  down(act(up·h))          gated:  down(act(gate·h) ⊙ (up·h))
+///
+/// Hook `mlp.pre` is the activation's input (up·h, or gate·h), `mlp.post` the down projection's input.
 func mlp(_ h: Tensor, _ w: MLPWeights, layer: Int, run: StackRun) throws -> Tensor {
-    var hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .pre), w.up(h))   // [T, mlpWidth]
+    var hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .pre), (w.gate ?? w.up)(h))   // [T, mlpWidth]
     run.saver(layer)?.save(.mlpPre, hidden)   // (saving shares the buffer; the activation then copies it)
     run.config.activation.apply(&hidden)
+    if w.gate != nil { hidden = multiply(hidden, w.up(h)) }
     hidden = try run.hook(.sublayer(run.stack, layer, .mlp, .post), hidden)
     run.saver(layer)?.save(.mlpPost, hidden)
     return try run.hook(.sublayer(run.stack, layer, .mlp, .out), w.down(hidden))   // [T, d]
@@ -309,6 +330,18 @@ func add(_ x: Tensor, _ h: Tensor) -> Tensor {
         }
     }
     return sum
+}
+
+/// x ⊙ y, elementwise (a gated MLP's gate times its up projection).
+func multiply(_ x: Tensor, _ y: Tensor) -> Tensor {
+    precondition(x.shape == y.shape, "multiply: \(x.shape) ⊙ \(y.shape)")
+    var product = x
+    product.scalars.withUnsafeMutableBufferPointer { p in
+        y.scalars.withUnsafeBufferPointer { py in
+            for i in 0..<p.count { p[i] *= py[i] }
+        }
+    }
+    return product
 }
 
 /// Backward of `add`: a sum hands its gradient unchanged to both terms. dx, dh [T, d] += dy [T, d].

@@ -41,14 +41,26 @@ public enum PositionScheme: Sendable, Equatable {
     /// No position vectors; instead each head adds a learned bias to its scores that depends on the
     /// bucketed distance between query and key (T5). `buckets` and `maxDistance` as in T5.
     case relativeBias(buckets: Int, maxDistance: Int)
+    /// No position vectors; each head's queries and keys are rotated by angles proportional to
+    /// their absolute positions, so their dot product depends on the distance alone (RoPE, as
+    /// Llama and Qwen2 use it in Hugging Face's rotate-half layout). `base` is `rope_theta`.
+    case rotary(base: Float, scaling: RotaryScaling?)
 
     public var name: String {
         switch self {
         case .learned: "learned"
         case .sinusoidal: "sinusoidal"
         case .relativeBias: "relative"
+        case .rotary: "rotary"
         }
     }
+}
+
+/// How a rotary scheme stretches its frequencies for contexts longer than it was trained on.
+public enum RotaryScaling: Sendable, Equatable {
+    /// Llama 3.1/3.2's "llama3" rope_type: low frequencies (long wavelengths) divided by `factor`,
+    /// high ones kept, the band between blended smoothly (Hugging Face `_compute_llama3_parameters`).
+    case llama3(factor: Float, lowFrequencyFactor: Float, highFrequencyFactor: Float, originalMaxPositions: Int)
 }
 
 /// Whether raw scores QKᵀ are divided by √d_head before the softmax. T5 folds the factor into its
@@ -60,7 +72,7 @@ public enum ScoreScaling: String, Sendable, CaseIterable { case inverseSqrtHeadD
 public struct ModelConfig: Sendable, Equatable {
     /// Width of the residual stream: each token is one vector of this many numbers (d_model).
     public var width: Int
-    /// Attention heads per layer; each head works in width/heads dimensions.
+    /// Attention heads per layer (query heads); each head works in `headWidth` dimensions.
     public var heads: Int
     /// Blocks per stack (an encoder-decoder model has this many in each of its two stacks).
     public var layers: Int
@@ -88,13 +100,48 @@ public struct ModelConfig: Sendable, Equatable {
     /// of a random model spread out enough (std ≈ 2) that its patterns are worth looking at.
     public var initStd: Float
 
-    public var headWidth: Int { width / heads }
+    /// Key/value heads. Fewer than `heads` is grouped-query attention (Llama, Qwen2): query head h
+    /// reads key/value head h / (heads / kvHeads). Defaults to `heads` (and follows it when `heads`
+    /// changes, until set).
+    public var kvHeads: Int {
+        get { kvHeadsGiven ?? heads }
+        set { kvHeadsGiven = newValue }
+    }
+    /// Width of one head's queries, keys and values (d_head). Defaults to width / heads (and follows
+    /// width and heads, until set); T5 sets it apart: flan-t5-small has 6 heads of 64 in a width of 512.
+    /// q is [T, heads·headWidth], k and v [T, kvHeads·headWidth].
+    public var headWidth: Int {
+        get { headWidthGiven ?? (heads > 0 ? width / heads : 0) }
+        set { headWidthGiven = newValue }
+    }
+    private var kvHeadsGiven: Int?
+    private var headWidthGiven: Int?
+    /// A gated MLP: down(act(gate·x) ⊙ (up·x)), with a third matrix `gate` (SwiGLU in Llama with
+    /// silu; T5 v1.1's gated-gelu with tanh-GELU).
+    public var gatedMLP: Bool
+    /// Learned positions read row position + offset of their table, which has maxLength + offset
+    /// rows (BART keeps 2 unused rows first).
+    public var positionOffset: Int
+    /// The token embedding is multiplied by this before positions are added (BART/mBART's
+    /// scale_embedding: √width).
+    public var embeddingScale: Float
+    /// Whether the model ends in logits. false for a bare encoder (BertModel such as
+    /// all-MiniLM-L6-v2): `forward` returns the final hidden states [T, width], and there is no
+    /// `logits` hook point.
+    public var hasHead: Bool
+
+    /// The width of the concatenated query heads, heads · headWidth (the output projection's input).
+    public var attentionWidth: Int { heads * headWidth }
+    /// The width of the concatenated key (or value) heads, kvHeads · headWidth.
+    public var keyValueWidth: Int { kvHeads * headWidth }
 
     public init(width: Int, heads: Int, layers: Int, mlpWidth: Int, vocabularySize: Int, maxLength: Int,
                 normPlacement: NormPlacement = .pre, normKind: NormKind = .layerNorm, normEpsilon: Float = 1e-5,
                 positions: PositionScheme = .learned, scoreScaling: ScoreScaling = .inverseSqrtHeadDim,
                 activation: Activation = .geluTanh, biases: Bool = true, embeddingNorm: Bool = false,
-                tiedEmbeddings: Bool = true, scaleTiedLogits: Bool = false, initStd: Float? = nil) {
+                tiedEmbeddings: Bool = true, scaleTiedLogits: Bool = false, initStd: Float? = nil,
+                kvHeads: Int? = nil, headWidth: Int? = nil, gatedMLP: Bool = false, positionOffset: Int = 0,
+                embeddingScale: Float = 1, hasHead: Bool = true) {
         self.width = width; self.heads = heads; self.layers = layers; self.mlpWidth = mlpWidth
         self.vocabularySize = vocabularySize; self.maxLength = maxLength
         self.normPlacement = normPlacement; self.normKind = normKind; self.normEpsilon = normEpsilon
@@ -102,19 +149,46 @@ public struct ModelConfig: Sendable, Equatable {
         self.biases = biases; self.embeddingNorm = embeddingNorm
         self.tiedEmbeddings = tiedEmbeddings; self.scaleTiedLogits = scaleTiedLogits
         self.initStd = initStd ?? (2 / Float(width)).squareRoot()
+        self.kvHeadsGiven = kvHeads; self.headWidthGiven = headWidth
+        self.gatedMLP = gatedMLP; self.positionOffset = positionOffset
+        self.embeddingScale = embeddingScale; self.hasHead = hasHead
     }
+
+    /// Whether `headWidth` was set rather than derived from width / heads.
+    public var headWidthIsGiven: Bool { headWidthGiven != nil }
+    /// Whether `kvHeads` was set rather than following `heads`.
+    public var kvHeadsIsGiven: Bool { kvHeadsGiven != nil }
 
     /// Problems that make the configuration unusable, in words; empty when it is fine.
     public var problems: [String] {
         var found: [String] = []
         if width <= 0 || heads <= 0 || layers <= 0 || mlpWidth <= 0 || vocabularySize <= 0 || maxLength <= 0 {
             found.append("every size must be positive")
-        } else if width % heads != 0 {
+        } else if headWidthGiven == nil && width % heads != 0 {
             found.append("width \(width) is not divisible by \(heads) heads")
         }
+        if heads <= 0 {
+            // reported above
+        } else if kvHeads <= 0 || headWidth <= 0 {
+            found.append("key/value heads and head width must be positive")
+        } else if heads % kvHeads != 0 {
+            found.append("\(heads) heads are not divisible by \(kvHeads) key/value heads")
+        }
+        if case .rotary = positions, headWidth % 2 != 0 {
+            found.append("rotary positions need an even head width, not \(headWidth)")
+        }
+        if case let .rotary(base, scaling) = positions {
+            if !(base > 1) || !base.isFinite { found.append("rotary base must be a finite number above 1, not \(base)") }
+            if case let .llama3(factor, low, high, original) = scaling,
+               !(factor > 0) || !(low > 0) || !(high > low) || original <= 0 || !factor.isFinite || !high.isFinite {
+                found.append("llama3 rotary scaling needs factor > 0, 0 < low < high frequency factors and positive original positions")
+            }
+        }
+        if positionOffset < 0 || positionOffset > 1_024 { found.append("position offset must be in 0...1024, not \(positionOffset)") }
+        if !embeddingScale.isFinite { found.append("embedding scale must be a finite number") }
         // Bounds far beyond any model attnlab runs, so that no count of parameters or FLOPs can
         // overflow and no allocation is sized from a typo in a config.json.
-        if width > 65_536 || heads > 4_096 || layers > 1_024 || mlpWidth > 262_144 || vocabularySize > 16_777_216
+        if width > 65_536 || heads > 4_096 || kvHeads > 4_096 || headWidth > 65_536 || layers > 1_024 || mlpWidth > 262_144 || vocabularySize > 16_777_216
             || maxLength > 1_048_576 {
             found.append("sizes beyond attnlab's bounds (width 65536, heads 4096, layers 1024, MLP 262144, vocabulary 16777216, length 1048576)")
         }

@@ -1,6 +1,7 @@
 /// Parameters and matrix-product FLOPs of a model, component by component, worked out from its
 /// configuration alone (the tests hold them to the real weights and to the FLOPs a forward pass
-/// really performs).
+/// really performs). A checkpoint's optional extras (`ModelWeights.tokenTypeEmbedding`,
+/// `headTransform`, a decoder's own position table, …) are not in the configuration and not counted.
 public struct ModelCount: Sendable {
     public struct Component: Sendable {
         public let name: String
@@ -22,6 +23,8 @@ public struct ModelCount: Sendable {
         self.architecture = architecture
         self.config = c
         let d = c.width, f = c.mlpWidth, v = c.vocabularySize, layers = c.layers
+        let (dq, dkv) = (c.attentionWidth, c.keyValueWidth)   // query heads' and key/value heads' widths
+        let mlpMatrices = c.gatedMLP ? 3 : 2
         let bias = c.biases ? 1 : 0
         let normSize = d + (c.normKind == .layerNorm && c.biases ? d : 0)
         let linear = { (out: Int, inn: Int) in out * inn + bias * out }
@@ -33,24 +36,27 @@ public struct ModelCount: Sendable {
         let hasCross = architecture == .encoderDecoder
         let outputTokens = architecture == .encoderOnly ? encoderTokens : decoderTokens
 
-        let embeddings = v * d + (c.positions == .learned ? c.maxLength * d : 0) + (c.embeddingNorm ? normSize : 0)
+        let embeddings = v * d + (c.positions == .learned ? (c.maxLength + c.positionOffset) * d : 0)
+            + (c.embeddingNorm ? normSize : 0)
+        // q and o at the query heads' width, k and v at the key/value heads'.
+        let attentionParameters = linear(dq, d) + 2 * linear(dkv, d) + linear(d, dq)
 
         var selfParameters = 0, selfFlops = 0, mlpParameters = 0, mlpFlops = 0, norms = 0
         for stack in stacks {
             let t = tokens(stack)
-            selfParameters += layers * 4 * linear(d, d) + relativeBias
-            // q, k, v, o projections, then scores (QKᵀ) and the weighted sum, over all heads.
-            selfFlops += layers * (4 * 2 * t * d * d + 2 * 2 * t * t * d)
-            mlpParameters += layers * (linear(f, d) + linear(d, f))
-            mlpFlops += layers * 2 * (2 * t * d * f)
+            selfParameters += layers * attentionParameters + relativeBias
+            // q, k, v, o projections, then scores (QKᵀ) and the weighted sum, over all query heads.
+            selfFlops += layers * (2 * t * d * (2 * dq + 2 * dkv) + 2 * 2 * t * t * dq)
+            mlpParameters += layers * ((mlpMatrices - 1) * linear(f, d) + linear(d, f))
+            mlpFlops += layers * mlpMatrices * (2 * t * d * f)
             norms += layers * 2 * normSize + (c.normPlacement == .pre ? normSize : 0)
         }
         var crossParameters = 0, crossFlops = 0
         if hasCross {
             let (t, s) = (decoderTokens, encoderTokens)
-            crossParameters = layers * 4 * linear(d, d)
+            crossParameters = layers * attentionParameters
             // q and o on the decoder's tokens, k and v on the encoder's, then scores and weighted sum.
-            crossFlops = layers * (2 * 2 * t * d * d + 2 * 2 * s * d * d + 2 * 2 * t * s * d)
+            crossFlops = layers * (2 * 2 * t * d * dq + 2 * 2 * s * d * dkv + 2 * 2 * t * s * dq)
             norms += layers * normSize
         }
         var parts = [
@@ -61,7 +67,8 @@ public struct ModelCount: Sendable {
         parts += [
             Component(name: "MLP", parameters: mlpParameters, flops: mlpFlops),
             Component(name: "norms", parameters: norms, flops: 0),
-            Component(name: "unembedding", parameters: c.tiedEmbeddings ? 0 : v * d, flops: 2 * outputTokens * d * v),
+            Component(name: "unembedding", parameters: c.tiedEmbeddings || !c.hasHead ? 0 : v * d,
+                      flops: c.hasHead ? 2 * outputTokens * d * v : 0),
         ]
         components = parts
     }

@@ -18,8 +18,10 @@ extension TransformerModel {
             list += stackHookPoints(stack, tokens: t, memory: stack == .decoder && architecture == .encoderDecoder ? encoderTokens : nil)
         }
         let outputTokens = architecture == .encoderOnly ? encoderTokens : decoderTokens
-        list.append(HookPointInfo(point: .logits, shape: [outputTokens, config.vocabularySize],
-                                  description: "the output: one score per vocabulary id"))
+        if config.hasHead {
+            list.append(HookPointInfo(point: .logits, shape: [outputTokens, config.vocabularySize],
+                                      description: "the output: one score per vocabulary id"))
+        }
         return list
     }
 
@@ -27,13 +29,13 @@ extension TransformerModel {
     private func stackHookPoints(_ stack: Stack, tokens t: Int, memory: Int?) -> [HookPointInfo] {
         let d = config.width
         var list = [HookPointInfo(point: .embed(stack), shape: [t, d], description: "token (+ position) embeddings")]
-        if config.embeddingNorm {
+        if embeddingNorm(stack) != nil {
             list.append(HookPointInfo(point: .embeddingNorm(stack), shape: [t, d], description: "after the embedding norm"))
         }
         for layer in 0..<config.layers {
             list += blockHookPoints(stack, layer, tokens: t, memory: memory)
         }
-        if config.normPlacement == .pre {
+        if (stack == .encoder ? weights.encoder : weights.decoder)?.finalNorm != nil {
             list.append(HookPointInfo(point: .finalNorm(stack), shape: [t, d], description: "after the stack's final norm"))
         }
         return list
@@ -70,15 +72,16 @@ extension TransformerModel {
     /// The eight points of one attention sub-layer: Tq query rows over Tk keys.
     private func attentionHookPoints(_ stack: Stack, _ layer: Int, _ site: HookPoint.Site,
                                      queries tq: Int, keys tk: Int) -> [HookPointInfo] {
-        let (h, d, dh) = (config.heads, config.width, config.headWidth)
+        let (h, hkv, d, dh) = (config.heads, config.kvHeads, config.width, config.headWidth)
+        let rotated = site == .selfAttention && config.positions.name == "rotary" ? ", rotated to their positions" : ""
         let entries: [(HookPoint.Point, [Int], String)] = [
-            (.q, [h, tq, dh], "queries per head"),
-            (.k, [h, tk, dh], "keys per head"),
-            (.v, [h, tk, dh], "values per head"),
+            (.q, [h, tq, dh], "queries per head" + rotated),
+            (.k, [hkv, tk, dh], "keys per key/value head" + rotated),
+            (.v, [hkv, tk, dh], "values per key/value head"),
             (.scores, [h, tq, tk], "scaled QKᵀ (+ position bias), before the mask"),
             (.mask, [tq, tk], "1 = may attend, 0 = blocked"),
             (.pattern, [h, tq, tk], "the softmax: rows sum to 1, blocked cells exactly 0"),
-            (.z, [tq, d], "heads' weighted values, side by side"),
+            (.z, [tq, h * dh], "heads' weighted values, side by side"),
             (.out, [tq, d], "after the output projection"),
         ]
         return entries.map { HookPointInfo(point: .sublayer(stack, layer, site, $0.0), shape: $0.1, description: $0.2) }

@@ -8,14 +8,16 @@ import TensorCore
 /// reused for every step.
 public struct KVCache: Sendable {
     public struct Layer: Sendable {
-        public var keys: Tensor          // [T, d]  (all heads side by side, as the projection writes them)
-        public var values: Tensor        // [T, d]
-        public var crossKeys: Tensor?    // [S, d]  encoder-decoder only
-        public var crossValues: Tensor?  // [S, d]
+        public var keys: Tensor          // [T, width]  (all key/value heads side by side, as the projection writes them)
+        public var values: Tensor        // [T, width]
+        public var crossKeys: Tensor?    // [S, width]  encoder-decoder only
+        public var crossValues: Tensor?  // [S, width]
     }
 
     public private(set) var layers: [Layer]
+    /// Key/value heads cached per layer (fewer than the query heads with grouped-query attention).
     public let heads: Int
+    /// The width of one cached row: heads × head width (the model's width in the common case).
     public let width: Int
 
     public init(layers: Int, heads: Int, width: Int) {
@@ -26,7 +28,7 @@ public struct KVCache: Sendable {
     }
 
     public init(for config: ModelConfig) {
-        self.init(layers: config.layers, heads: config.heads, width: config.width)
+        self.init(layers: config.layers, heads: config.kvHeads, width: config.keyValueWidth)
     }
 
     /// Number of positions cached so far.

@@ -59,7 +59,8 @@ public struct TransformerModel: Sendable {
     }
 
     /// One parallel pass over the whole input → logits [T, vocab] for every position of the last
-    /// stack (every position predicts the token after it, for a decoder: teacher forcing).
+    /// stack (every position predicts the token after it, for a decoder: teacher forcing); for a
+    /// model without a head (`config.hasHead` false), the last stack's hidden states [T, width].
     public func forward(_ input: ModelInput, pass: Pass = Pass()) throws -> Tensor {
         try validate(input)
         switch architecture {
@@ -85,7 +86,8 @@ public struct TransformerModel: Sendable {
     /// The decoder stack on `tokens`, which follow the `cache.length` tokens already in the cache
     /// (none without one), cross-attending to `memory`, the encoder's output, which an
     /// encoder-decoder model requires (`ModelError.missingMemory` without it).
-    /// → logits [tokens.count, vocab]. With a cache, the new keys and values are appended to it.
+    /// → logits [tokens.count, vocab] (hidden states [tokens.count, width] without a head). With a
+    /// cache, the new keys and values are appended to it.
     public func decode(_ tokens: [Int], memory: Tensor?, cache: inout KVCache?, pass: Pass = Pass()) throws -> Tensor {
         let source = memory.map { (hidden: $0, layout: BatchLayout.single($0.shape[0])) }
         return try decodeBatch([tokens], memory: source, cache: &cache, pass: pass)[0]
@@ -139,9 +141,14 @@ public struct TransformerModel: Sendable {
                 cross(validSource: source.layout.lengths[b]).grid(queries: positions, keys: source.layout.padded)
             }
         }
+        var rotary: RotaryTable?
+        if case let .rotary(base, scaling) = config.positions {
+            rotary = RotaryTable(positions: positions, headWidth: config.headWidth, base: base, scaling: scaling)
+        }
         let run = StackRun(config: config, stack: stack, positions: positions, layout: layout,
                            keyLayout: cache == nil ? layout : .single(keys),
-                           selfMasks: selfMasks, positionBias: bias, memoryLayout: memory?.layout, crossMasks: crossMasks,
+                           selfMasks: selfMasks, positionBias: bias, rotary: rotary,
+                           memoryLayout: memory?.layout, crossMasks: crossMasks,
                            pass: pass, savers: pass.saving ? w.blocks.map { _ in LayerSaver() } : nil)
         var cache = cache
         var x = try embed(tokens, run: run)
@@ -160,29 +167,54 @@ public struct TransformerModel: Sendable {
         return (x, cache)
     }
 
-    /// Token embedding (+ position embedding) → [B·T, d], hook `{stack}.embed`; then BERT's
-    /// embedding norm, hook `{stack}.embed_norm.out`.
+    /// Token embedding (× `embeddingScale`, + token type 0, + position embedding) → [B·T, d], hook
+    /// `{stack}.embed`; then the stack's embedding norm (BERT, BART), hook `{stack}.embed_norm.out`.
     private func embed(_ tokens: [Int], run: StackRun) throws -> Tensor {
         let d = config.width
         var x = Tensor(zeros: [tokens.count, d])
         for (row, id) in tokens.enumerated() {
             x.scalars.replaceSubrange((row * d)..<((row + 1) * d), with: weights.tokenEmbedding.scalars[(id * d)..<((id + 1) * d)])
         }
+        if config.embeddingScale != 1 {
+            let scale = config.embeddingScale
+            x.scalars.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= scale } }
+        }
+        if let types = weights.tokenTypeEmbedding {
+            // One segment: type 0 at every position (BERT adds it before the positions).
+            guard types.rank == 2, types.shape[0] > 0, types.shape[1] == d else {
+                throw ModelError.weights("embed.token_type is \(types.shape); it needs [types, \(d)]")
+            }
+            x = add(x, Tensor(shape: x.shape, scalars: Array(repeating: types.row(0), count: tokens.count).flatMap { $0 }))
+        }
         var added: Tensor?
         switch config.positions {
-        case .learned: added = weights.positionEmbedding?.rows(run.positions)
+        case .learned:
+            let table = run.stack == .decoder ? weights.decoderPositionEmbedding ?? weights.positionEmbedding
+                                              : weights.positionEmbedding
+            if let table {
+                let rows = (run.positions.lowerBound + config.positionOffset)..<(run.positions.upperBound + config.positionOffset)
+                guard table.rank == 2, table.shape[1] == d, table.shape[0] >= rows.upperBound else {
+                    throw ModelError.weights("the \(run.stack.rawValue)'s position table is \(table.shape); position \(run.positions.upperBound - 1) needs row \(rows.upperBound - 1) of width \(d)")
+                }
+                added = table.rows(rows)
+            }
         case .sinusoidal: added = sinusoidalPositions(run.positions, width: d)
-        case .relativeBias: added = nil
+        case .relativeBias, .rotary: added = nil
         }
         if let added {
             // The same positions for every sequence of the batch.
             x = add(x, run.layout.isPlain ? added : Tensor(shape: x.shape, scalars: Array(repeating: added.scalars, count: run.layout.count).flatMap { $0 }))
         }
         x = try run.hook(.embed(run.stack), x)
-        guard let norm = weights.embeddingNorm else { return x }
+        guard let norm = embeddingNorm(run.stack) else { return x }
         let normed = try run.hook(.embeddingNorm(run.stack), norm(x))
         if run.pass.saving { run.pass.savedEmbeddingNorm[run.stack] = SavedNorm(input: x, output: normed) }
         return normed
+    }
+
+    /// The norm right after a stack's embeddings, if it has one: the decoder's own (BART), else the shared one.
+    func embeddingNorm(_ stack: Stack) -> Norm? {
+        stack == .decoder ? weights.decoderEmbeddingNorm ?? weights.embeddingNorm : weights.embeddingNorm
     }
 
     /// Backward of `embed`'s lookups (after the embedding norm's backward): each real row's gradient
@@ -212,15 +244,26 @@ public struct TransformerModel: Sendable {
         }
     }
 
-    /// Final hidden states [B·T, d] → each sequence's logits [T_b, vocab], through the tied or
-    /// separate unembedding (one sgemm for the whole block).
+    /// Final hidden states [B·T, d] → each sequence's logits [T_b, vocab], through BERT's head
+    /// transform (if any), the tied or separate unembedding (one sgemm for the whole block) and its
+    /// bias (if any). A model without a head hands back each sequence's hidden states [T_b, d].
     func unembed(_ hidden: Tensor, layout: BatchLayout, start: Int, pass: Pass) throws -> [Tensor] {
-        var h = hidden
+        guard config.hasHead else {
+            return layout.isPlain ? [hidden] : (0..<layout.count).map { hidden.rows(layout.real($0)) }
+        }
+        var h = weights.headTransform.map { $0(hidden) } ?? hidden
         if config.tiedEmbeddings && config.scaleTiedLogits {
             let s = 1 / Float(config.width).squareRoot()
             h.scalars = h.scalars.map { $0 * s }
         }
-        let logits = matmul(h, weights.unembedding ?? weights.tokenEmbedding, transposeB: true)
+        var logits = matmul(h, weights.unembedding ?? weights.tokenEmbedding, transposeB: true)
+        if let bias = weights.unembeddingBias {
+            let vocab = logits.shape[1]
+            guard bias.count == vocab else { throw ModelError.weights("unembed.bias is \(bias.shape); it needs [\(vocab)]") }
+            logits.scalars.withUnsafeMutableBufferPointer { p in
+                for row in 0..<(p.count / max(vocab, 1)) { for j in 0..<vocab { p[row * vocab + j] += bias.scalars[j] } }
+            }
+        }
         let stack: Stack = architecture == .encoderOnly ? .encoder : .decoder
         if layout.isPlain { return [try pass.hook(.logits, logits, rows: stack, start..<(start + layout.padded))] }
         return try (0..<layout.count).map { b in

@@ -12,6 +12,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case config(String)
     case configField(field: String, problem: String)
     case labels(String)
+    /// A backward pass asked of a model that uses a feature only the forward pass supports.
+    case trainingUnsupported(features: [String])
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "invalid model configuration: \(what)"
         case .labels(let what):
             "labels do not fit the batch: \(what)"
+        case .trainingUnsupported(let features):
+            "training supports learned, sinusoidal and relative positions, gelu and relu MLPs, and one key/value head per query head with width/heads each; this model uses \(features.joined(separator: ", "))"
         }
     }
 }

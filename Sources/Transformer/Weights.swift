@@ -1,17 +1,43 @@
 import TensorCore
 
-/// The learned parameters of one attention sub-layer. Projections are [out, in] like PyTorch's.
+/// The learned parameters of one attention sub-layer. Projections are [out, in] like PyTorch's:
+/// query [H·dₕ, d], key and value [H_kv·dₕ, d], output [d, H·dₕ] (each [d, d] in the common case).
 public struct AttentionWeights: Sendable {
-    public var query, key, value, output: Linear      // each [d, d]
+    public var query, key, value, output: Linear
     /// T5's relative position bias, [buckets, heads]; only the first block of a stack has one and
     /// every block of the stack reuses it.
     public var relativeBias: Tensor?
 }
 
-/// Two linear layers around the activation: d → mlpWidth → d.
+/// Two linear layers around the activation: d → mlpWidth → d; a gated MLP has a third, `gate`,
+/// whose activated output multiplies up's: down(act(gate·x) ⊙ (up·x)).
 public struct MLPWeights: Sendable {
     public var up: Linear      // [mlpWidth, d]
     public var down: Linear    // [d, mlpWidth]
+    public var gate: Linear?   // [mlpWidth, d], gated MLPs only
+
+    public init(up: Linear, down: Linear, gate: Linear? = nil) {
+        self.up = up; self.down = down; self.gate = gate
+    }
+}
+
+/// BERT's masked-LM head transform, applied to the final hidden states before the unembedding:
+/// norm(act(dense · h)).
+public struct HeadTransform: Sendable {
+    public var dense: Linear          // [d, d]
+    public var activation: Activation
+    public var norm: Norm
+
+    public init(dense: Linear, activation: Activation, norm: Norm) {
+        self.dense = dense; self.activation = activation; self.norm = norm
+    }
+
+    /// [T, d] → [T, d]
+    public func callAsFunction(_ h: Tensor) -> Tensor {
+        var x = dense(h)
+        activation.apply(&x)
+        return norm(x)
+    }
 }
 
 /// One block: self-attention, (decoder of an encoder-decoder model) cross-attention, MLP, and the
@@ -41,6 +67,25 @@ public struct ModelWeights: Sendable {
     public var decoder: StackWeights?
     public var unembedding: Tensor?             // [vocab, d]; nil when tied to the token embedding
 
+    // Extras a checkpoint sets; `zeros` and `random` leave them nil, and training refuses them.
+    /// [types, d], `embed.token_type`: row 0 is added at every position (BERT, one segment).
+    public var tokenTypeEmbedding: Tensor? = nil
+    /// `decoder.embed.position`: the decoder's own learned position table (BART); nil → the
+    /// decoder shares `positionEmbedding`.
+    public var decoderPositionEmbedding: Tensor? = nil
+    /// `decoder.embed_norm`: the decoder's own embedding norm (BART); nil → it shares `embeddingNorm`.
+    public var decoderEmbeddingNorm: Norm? = nil
+    /// `unembed.transform.dense.*`, `unembed.transform.norm.*`: BERT's MLM head transform.
+    public var headTransform: HeadTransform? = nil
+    /// [vocab], `unembed.bias`: added to the logits (BERT's cls.predictions.bias, BART's final_logits_bias).
+    public var unembeddingBias: Tensor? = nil
+
+    /// Whether any of the checkpoint-only extras above is set.
+    public var hasExtras: Bool {
+        tokenTypeEmbedding != nil || decoderPositionEmbedding != nil || decoderEmbeddingNorm != nil
+            || headTransform != nil || unembeddingBias != nil
+    }
+
     /// Weights of the right shapes: norms at γ = 1, β = 0, biases 0, every matrix drawn from the
     /// seeded generator, in the order of `visit`, so one seed gives one model everywhere.
     public static func random(_ config: ModelConfig, _ architecture: Architecture, seed: UInt64) -> ModelWeights {
@@ -61,7 +106,10 @@ public struct ModelWeights: Sendable {
     public mutating func visit(_ body: (String, inout Tensor) -> Void) {
         body("embed.token", &tokenEmbedding)
         if positionEmbedding != nil { body("embed.position", &positionEmbedding!) }
+        if tokenTypeEmbedding != nil { body("embed.token_type", &tokenTypeEmbedding!) }
         if embeddingNorm != nil { embeddingNorm!.visit("embed.norm", body) }
+        if decoderPositionEmbedding != nil { body("decoder.embed.position", &decoderPositionEmbedding!) }
+        if decoderEmbeddingNorm != nil { decoderEmbeddingNorm!.visit("decoder.embed_norm", body) }
         for stack in Stack.allCases {
             let path = stack.rawValue
             guard var weights = stack == .encoder ? encoder : decoder else { continue }
@@ -74,13 +122,19 @@ public struct ModelWeights: Sendable {
                     weights.blocks[l].crossAttention!.visit(prefix + "cross_attn", body)
                 }
                 weights.blocks[l].mlpNorm.visit(prefix + "mlp_norm", body)
+                if weights.blocks[l].mlp.gate != nil { weights.blocks[l].mlp.gate!.visit(prefix + "mlp.gate", body) }
                 weights.blocks[l].mlp.up.visit(prefix + "mlp.up", body)
                 weights.blocks[l].mlp.down.visit(prefix + "mlp.down", body)
             }
             if weights.finalNorm != nil { weights.finalNorm!.visit(path + ".final_norm", body) }
             if stack == .encoder { encoder = weights } else { decoder = weights }
         }
+        if headTransform != nil {
+            headTransform!.dense.visit("unembed.transform.dense", body)
+            headTransform!.norm.visit("unembed.transform.norm", body)
+        }
         if unembedding != nil { body("unembed.weight", &unembedding!) }
+        if unembeddingBias != nil { body("unembed.bias", &unembeddingBias!) }
     }
 
     /// Names and shapes of every parameter.
@@ -114,7 +168,7 @@ public struct ModelWeights: Sendable {
 
     /// Weights of the right shapes, all zero but norm scales.
     public static func zeros(_ c: ModelConfig, _ architecture: Architecture) -> ModelWeights {
-        let d = c.width
+        let d = c.width, (dq, dkv) = (c.attentionWidth, c.keyValueWidth)
         func linear(_ out: Int, _ inn: Int) -> Linear {
             Linear(weight: Tensor(zeros: [out, inn]), bias: c.biases ? Tensor(zeros: [out]) : nil)
         }
@@ -127,7 +181,7 @@ public struct ModelWeights: Sendable {
             if case let .relativeBias(buckets, _) = c.positions, firstOfStack, !isCross {
                 bias = Tensor(zeros: [buckets, c.heads])
             }
-            return AttentionWeights(query: linear(d, d), key: linear(d, d), value: linear(d, d), output: linear(d, d),
+            return AttentionWeights(query: linear(dq, d), key: linear(dkv, d), value: linear(dkv, d), output: linear(d, dq),
                                     relativeBias: bias)
         }
         func stack(withCross: Bool) -> StackWeights {
@@ -135,13 +189,14 @@ public struct ModelWeights: Sendable {
                 BlockWeights(selfAttentionNorm: norm(), selfAttention: attention(firstOfStack: l == 0, isCross: false),
                              crossAttentionNorm: withCross ? norm() : nil,
                              crossAttention: withCross ? attention(firstOfStack: l == 0, isCross: true) : nil,
-                             mlpNorm: norm(), mlp: MLPWeights(up: linear(c.mlpWidth, d), down: linear(d, c.mlpWidth)))
+                             mlpNorm: norm(), mlp: MLPWeights(up: linear(c.mlpWidth, d), down: linear(d, c.mlpWidth),
+                                                              gate: c.gatedMLP ? linear(c.mlpWidth, d) : nil))
             }
             return StackWeights(blocks: blocks, finalNorm: c.normPlacement == .pre ? norm() : nil)
         }
         return ModelWeights(
             tokenEmbedding: Tensor(zeros: [c.vocabularySize, d]),
-            positionEmbedding: c.positions == .learned ? Tensor(zeros: [c.maxLength, d]) : nil,
+            positionEmbedding: c.positions == .learned ? Tensor(zeros: [c.maxLength + c.positionOffset, d]) : nil,
             embeddingNorm: c.embeddingNorm ? norm() : nil,
             encoder: architecture.stacks.contains(.encoder) ? stack(withCross: false) : nil,
             decoder: architecture.stacks.contains(.decoder) ? stack(withCross: architecture == .encoderDecoder) : nil,

@@ -102,6 +102,7 @@ import TensorCore
             case .geluExact: 0.5 * v * (1 + erf(v / 2.0.squareRoot()))
             case .geluTanh: 0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)))
             case .relu: max(v, 0)
+            case .silu: v / (1 + exp(-v))
             }
         }
         Self.expectClose(dx, Self.numeric(Self.doubles(x)) { Self.dot($0.map(f), upstream) }, "\(activation)")
