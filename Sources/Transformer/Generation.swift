@@ -25,6 +25,7 @@ public func generateGreedy(_ model: TransformerModel, input: ModelInput, steps: 
                            pass: (Int) -> Pass = { _ in Pass() },
                            observe: (GenerationStep) -> Void = { _ in }) throws -> [Int] {
     try model.validate(input)
+    guard model.config.hasHead else { throw ModelError.config("a model without a head has no logits to choose tokens from") }
     let firstPass = pass(0)   // step 0's hooks also see the encoder, which runs once
     let memory = model.architecture == .encoderDecoder ? try model.encode(input.encoder ?? [], pass: firstPass) : nil
     var sequence = input.decoder ?? []
@@ -49,9 +50,9 @@ public func generateGreedy(_ model: TransformerModel, input: ModelInput, steps: 
     return generated
 }
 
-/// The decoder's logits [T, vocab] computed one token at a time through the KV cache: position t's
-/// row comes from a call that saw only token t, reading tokens 0..<t from the cache. Teacher forcing
-/// says this equals the single parallel pass of `forward`.
+/// The decoder's logits [T, vocab] (hidden states [T, width] without a head) computed one token at
+/// a time through the KV cache: position t's row comes from a call that saw only token t, reading
+/// tokens 0..<t from the cache. Teacher forcing says this equals the single parallel pass of `forward`.
 public func stepByStepLogits(_ model: TransformerModel, input: ModelInput, pass: Pass = Pass()) throws -> Tensor {
     try model.validate(input)
     let memory = model.architecture == .encoderDecoder ? try model.encode(input.encoder ?? [], pass: pass) : nil
@@ -60,7 +61,8 @@ public func stepByStepLogits(_ model: TransformerModel, input: ModelInput, pass:
     for token in input.decoder ?? [] {
         rows.append(try model.decode([token], memory: memory, cache: &cache, pass: pass))
     }
-    return Tensor(shape: [rows.count, model.config.vocabularySize], scalars: rows.flatMap(\.scalars))
+    let columns = model.config.hasHead ? model.config.vocabularySize : model.config.width
+    return Tensor(shape: [rows.count, columns], scalars: rows.flatMap(\.scalars))
 }
 
 /// Index of the largest value; the first one on ties, so the choice is deterministic.

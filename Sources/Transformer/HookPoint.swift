@@ -5,23 +5,26 @@
 /// (`decoder.3.cross_attn.pattern`), `{stack}.{layer}.resid_pre` for the residual stream,
 /// `{stack}.embed` for a stack's input and `logits` for the output. Shapes:
 ///
-///     {stack}.embed                       [T, d]        token (+ position) embeddings
-///     {stack}.embed_norm.out              [T, d]        after the embedding norm (BERT-like models only)
+///     {stack}.embed                       [T, d]        token (× scale, + type 0, + position) embeddings
+///     {stack}.embed_norm.out              [T, d]        after the embedding norm (stacks that have one)
 ///     {stack}.L.resid_pre|resid_mid|resid_post  [T, d]  residual stream at block entry, after
 ///                                                       self-attention, at block exit
 ///     {stack}.L.{self,cross}_attn_norm.out [T, d]       what the sub-layer's norm wrote: its input
 ///                                                       (pre-norm) or the new residual (post-norm)
-///     {stack}.L.{self,cross}_attn.q|k|v   [H, T, d_head]  (k, v: the rows computed in this call)
+///     {stack}.L.{self,cross}_attn.q       [H, T, d_head]     (rotary models: rotated to their positions)
+///     {stack}.L.{self,cross}_attn.k|v     [H_kv, T, d_head]  key/value heads; the rows computed in this
+///                                                          call (self-attention k of a rotary model: rotated)
 ///     {stack}.L.{self,cross}_attn.scores  [H, Tq, Tk]   scaled QKᵀ (+ position bias), before the mask
 ///     {stack}.L.{self,cross}_attn.mask    [Tq, Tk]      1 = may attend, 0 = blocked
 ///     {stack}.L.{self,cross}_attn.pattern [H, Tq, Tk]   softmax output: rows sum to 1, blocked cells 0
-///     {stack}.L.{self,cross}_attn.z       [T, d]        heads' weighted values, concatenated
+///     {stack}.L.{self,cross}_attn.z       [T, H·d_head]  heads' weighted values, concatenated
 ///     {stack}.L.{self,cross}_attn.out     [T, d]        after the output projection
 ///     {stack}.L.mlp_norm.out              [T, d]
-///     {stack}.L.mlp.pre, mlp.post         [T, mlpWidth]  the MLP's hidden layer before and after the activation
+///     {stack}.L.mlp.pre, mlp.post         [T, mlpWidth]  the activation's input (up·x, or gate·x when gated)
+///                                                       and the down projection's input
 ///     {stack}.L.mlp.out                   [T, d]
 ///     {stack}.final_norm.out              [T, d]        pre-norm models only
-///     logits                              [T, vocab]
+///     logits                              [T, vocab]     models with a head only
 public struct HookPoint: Hashable, Sendable, CustomStringConvertible {
     /// What part of the model a hook point belongs to. The raw value is the site's part of the path.
     public enum Site: String, Sendable, CaseIterable {

@@ -24,7 +24,7 @@ import TensorCore
         let upstream = T.random([tq, d], seed: 24)
         let site = AttentionSite(stack: .decoder, layer: 0, kind: .selfAttention, sequence: 0, queryPositions: 0..<tq,
                                  keyStream: .decoder, keyCount: tk)
-        let (_, pattern) = try attend(q: q, k: k, v: v, heads: heads, scale: scale, mask: mask, bias: bias, site: site, pass: Pass())
+        let (_, pattern) = try attend(q: q, k: k, v: v, heads: heads, kvHeads: heads, scale: scale, mask: mask, bias: bias, site: site, pass: Pass())
         var dq = Tensor(zeros: q.shape), dk = Tensor(zeros: k.shape), dv = Tensor(zeros: v.shape)
         var dScores = Tensor(zeros: [heads, tq, tk])
         attendBackward(dq: &dq.scalars, dk: &dk.scalars, dv: &dv.scalars, dScores: &dScores.scalars,
