@@ -7,6 +7,8 @@ import Transformer
 /// A GPT-2-flavoured decoder-only model (the toy presets' decoder) is written in Hugging Face's
 /// GPT-2 layout, so `GPT2LMHeadModel.from_pretrained(folder)` reads it; every other model in
 /// attnlab's own layout (`ConfigFile` and `ModelWeights.visit` names). `load` reads both, and
+/// Hugging Face's bert, t5, bart, llama and qwen2 folders too (config.json's `model_type` picks
+/// the adapter, one file each: `BERTAdapter`, `T5Adapter`, `BARTAdapter`, `LlamaAdapter`), and
 /// says in one line which file and which field or tensor is wrong when it cannot.
 ///
 /// The self-attention mask is not part of a checkpoint: it is a choice made when the model runs.
