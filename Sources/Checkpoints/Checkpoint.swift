@@ -99,7 +99,7 @@ public enum Checkpoint {
         var weights = ModelWeights.zeros(config, found.architecture)
         switch found.reader {
         case .gpt2:
-            var tensors = try readTensors(folder) { _ in false }
+            var tensors = try readTensors(folder, skipping: GPT2Layout.isBuffer)
             tensors = try GPT2Layout.normalised(tensors, config, folder: folder)
             try GPT2Layout.expected(config).check(tensors, folder: folder)
             try load(&weights, GPT2Layout.attnlabTensors(tensors, config), folder: folder)

@@ -37,12 +37,15 @@ import Transformer
     }
 
     /// Files that keep tied tensors (BERT's decoder weight and bias, T5's and BART's per-stack
-    /// embed_tokens and lm_head, Llama's rotary buffers), the pre-transformers-5 way of saying T5
+    /// embed_tokens and lm_head, Llama's rotary buffers, GPT-2's bool mask buffers), the pre-transformers-5 way of saying T5
     /// v1.1's head is its own, and Llama's older rope fields: the same logits.
-    @Test(arguments: ["bert", "t5-v1_0", "t5-v1_1", "bart", "llama", "qwen2"])
+    @Test(arguments: ["bert", "gpt2", "t5-v1_0", "t5-v1_1", "bart", "llama", "qwen2"])
     func olderSpellingsLoadTheSameModel(_ name: String) throws {
-        let folder = try variant(name) { config, tensors, _ in
+        let folder = try variant(name) { config, tensors, raw in
             switch name {
+            case "gpt2":
+                // Old GPT-2 files keep the causal mask as a bool buffer per layer.
+                for i in 0..<2 { raw["transformer.h.\(i).attn.bias"] = ("BOOL", [1, 1, 4, 4], [UInt8](repeating: 1, count: 16)) }
             case "bert":
                 tensors["cls.predictions.decoder.weight"] = tensors["bert.embeddings.word_embeddings.weight"]
                 tensors["cls.predictions.decoder.bias"] = tensors["cls.predictions.bias"]
