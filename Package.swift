@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Transformer", "TensorCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Experiments", "Transformer", "TensorCore", "Heatmap"]),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Transformer", "TensorCore"],
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Transformer", "TensorCore", "Experiments"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer", "Checkpoints"]),
     ]

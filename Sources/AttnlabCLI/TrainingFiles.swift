@@ -36,7 +36,7 @@ enum TrainingFiles {
         guard FileManager.default.fileExists(atPath: recordURL.path) else {
             throw CLIError("--resume \(folder) is not a training checkpoint: it has no \(TrainingRun.recordFile)")
         }
-        let (model, _) = try Checkpoint.load(from: url)
+        let model = try Checkpoint.load(from: url).model
         let stateURL = url.appendingPathComponent(TrainingRun.stateFile)
         guard FileManager.default.fileExists(atPath: stateURL.path) else {
             throw CLIError("--resume \(folder) has no \(TrainingRun.stateFile) (AdamW's moments), so it cannot carry on exactly")

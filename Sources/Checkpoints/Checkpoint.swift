@@ -7,6 +7,8 @@ import Transformer
 /// A GPT-2-flavoured decoder-only model (the toy presets' decoder) is written in Hugging Face's
 /// GPT-2 layout, so `GPT2LMHeadModel.from_pretrained(folder)` reads it; every other model in
 /// attnlab's own layout (`ConfigFile` and `ModelWeights.visit` names). `load` reads both, and
+/// Hugging Face's bert, t5, bart, llama and qwen2 folders too (config.json's `model_type` picks
+/// the adapter, one file each: `BERTAdapter`, `T5Adapter`, `BARTAdapter`, `LlamaAdapter`), and
 /// says in one line which file and which field or tensor is wrong when it cannot.
 ///
 /// The self-attention mask is not part of a checkpoint: it is a choice made when the model runs.
@@ -15,12 +17,25 @@ public enum Checkpoint {
     public static let weightsFile = "model.safetensors"
     public static let tokenizerFile = "tokenizer.json"
 
-    /// How the files name and arrange things.
-    public enum Layout: String, Sendable {
+    /// How the files name and arrange things: `model_type` in config.json.
+    public enum Layout: String, Sendable, CaseIterable {
         /// Hugging Face's GPT-2 (`model_type: "gpt2"`, `transformer.h.0.attn.c_attn.weight`).
         case gpt2
         /// attnlab's own (`model_type: "attnlab"`, `decoder.0.self_attn.q.weight`).
         case attnlab
+        /// Hugging Face's BERT, T5, BART, Llama and Qwen2, read through their adapters (read only).
+        case bert, t5, bart, llama, qwen2
+
+        /// The adapter that reads a Hugging Face model type; nil for gpt2 and attnlab.
+        var adapter: (any HuggingFaceAdapter.Type)? {
+            switch self {
+            case .gpt2, .attnlab: nil
+            case .bert: BERTAdapter.self
+            case .t5: T5Adapter.self
+            case .bart: BARTAdapter.self
+            case .llama, .qwen2: LlamaAdapter.self
+            }
+        }
     }
 
     /// The layout `save` writes a model in.
@@ -63,7 +78,7 @@ public enum Checkpoint {
                                                  eos: tokenizer?.id(BuiltinTokenizer.end))
             config = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             tensors = try GPT2Layout.tensors(model.weights)
-        case .attnlab:
+        default:   // attnlab's own: `layout(for:)` writes no other
             config = try NativeLayout.configData(model.architecture, model.config)
             tensors = NativeLayout.tensors(model.weights)
         }
@@ -75,45 +90,76 @@ public enum Checkpoint {
 
     // MARK: loading
 
-    /// Reads a checkpoint folder: the model, and tokenizer.json's text (nil when the folder has
-    /// none; the model then runs on ids, labelled with their numbers). Any problem throws a
-    /// `CheckpointError` naming the file and the field or tensor.
-    public static func load(from folder: URL) throws -> (model: TransformerModel, tokenizerJSON: Data?) {
-        let (architecture, config, layout) = try readConfig(from: folder)
-        var weights = ModelWeights.zeros(config, architecture)
-        var tensors = try readTensors(folder)
-        switch layout {
+    /// Reads a checkpoint folder: the model, tokenizer.json's text (nil when the folder has none;
+    /// the model then runs on ids, labelled with their numbers) and the special ids generation
+    /// needs. Any problem throws a `CheckpointError` naming the file and the field or tensor.
+    public static func load(from folder: URL) throws -> LoadedCheckpoint {
+        let found = try readModel(from: folder)
+        var config = found.config
+        var weights = ModelWeights.zeros(config, found.architecture)
+        switch found.reader {
         case .gpt2:
+            var tensors = try readTensors(folder, skipping: GPT2Layout.isBuffer)
             tensors = try GPT2Layout.normalised(tensors, config, folder: folder)
             try GPT2Layout.expected(config).check(tensors, folder: folder)
-            tensors = GPT2Layout.attnlabTensors(tensors, config)
+            try load(&weights, GPT2Layout.attnlabTensors(tensors, config), folder: folder)
         case .attnlab:
+            let tensors = try readTensors(folder) { _ in false }
             try NativeLayout.expected(weights).check(tensors, folder: folder)
+            try load(&weights, tensors, folder: folder)
+        case .huggingFace(var adapter):
+            let ignored = type(of: adapter).isIgnored
+            weights = try HuggingFaceLayout.weights(&adapter, readTensors(folder, skipping: ignored), folder: folder)
+            config = adapter.config
         }
+        let model = try TransformerModel(architecture: found.architecture, config: config, weights: weights)
+        let ids = try SpecialIDs.read(config: found.file, folder: folder, encoderDecoder: found.architecture == .encoderDecoder,
+                                      modelType: found.layout.rawValue)
+        return LoadedCheckpoint(model: model, tokenizerJSON: try readTokenizer(folder, vocabularySize: config.vocabularySize),
+                                specialIDs: ids, layout: found.layout)
+    }
+
+    private static func load(_ weights: inout ModelWeights, _ tensors: [String: Tensor], folder: URL) throws {
         do { try weights.load(tensors) } catch {
-            throw CheckpointError(folder, weightsFile, "\(error)")   // not expected after the check above
+            throw CheckpointError(folder, weightsFile, "\(error)")   // not expected after the checks before it
         }
-        let model = try TransformerModel(architecture: architecture, config: config, weights: weights)
-        return (model, try readTokenizer(folder, vocabularySize: config.vocabularySize))
     }
 
     /// Reads config.json alone: which architecture and configuration the checkpoint holds, and in
-    /// which layout. Cheap, so a caller can check a model's size before loading its weights.
+    /// which layout. Cheap, so a caller can check a model's size before loading its weights. (A
+    /// Hugging Face file whose tied head turns out to be a head of its own loads untied.)
     public static func readConfig(from folder: URL) throws -> (architecture: Architecture, config: ModelConfig, layout: Layout) {
+        let found = try readModel(from: folder)
+        return (found.architecture, found.config, found.layout)
+    }
+
+    /// What reads the weights once config.json is understood.
+    private enum Reader {
+        case gpt2, attnlab
+        case huggingFace(any HuggingFaceAdapter)
+    }
+
+    private static func readModel(from folder: URL)
+        throws -> (file: JSONFile, architecture: Architecture, config: ModelConfig, layout: Layout, reader: Reader) {
         try checkFolder(folder)
         let file = try JSONFile.read(configFile, in: folder, missing: "is missing: \(contents)")
-        let result: (Architecture, ModelConfig, Layout)
-        switch try modelType(file) {
-        case "gpt2":
+        let layout = try modelType(file)
+        let result: (Architecture, ModelConfig, Reader)
+        switch layout {
+        case .gpt2:
             result = (.decoderOnly, try GPT2Layout.config(file), .gpt2)
-        default:
+        case .attnlab:
             let (architecture, config) = try NativeLayout.config(file.data, folder: folder)
             result = (architecture, config, .attnlab)
+        default:
+            guard let adapterType = layout.adapter else { throw file.problem("model_type", "has no reader") }
+            let adapter = try adapterType.init(file)
+            result = (adapter.architecture, adapter.config, .huggingFace(adapter))
         }
         if let problem = result.1.problems.first {
             throw CheckpointError(folder, configFile, "describes no model that can run: \(problem)")
         }
-        return result
+        return (file, result.0, result.1, layout, result.2)
     }
 
     static let contents = "a checkpoint folder holds config.json, model.safetensors and tokenizer.json"
@@ -128,26 +174,28 @@ public enum Checkpoint {
         }
     }
 
-    /// "gpt2" or "attnlab". A config.json that `ConfigFile` wrote on its own has no model_type but
-    /// an architecture, and is attnlab's.
-    private static func modelType(_ file: JSONFile) throws -> String {
+    /// The layout config.json's `model_type` names. A config.json that `ConfigFile` wrote on its
+    /// own has no model_type but an architecture, and is attnlab's.
+    private static func modelType(_ file: JSONFile) throws -> Layout {
+        let known = Layout.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         guard file.has("model_type") else {
-            if file.has("architecture") { return NativeLayout.modelType }
-            throw file.problem("model_type", "is missing; attnlab reads \"gpt2\" and \"attnlab\" checkpoints")
+            if file.has("architecture") { return .attnlab }
+            throw file.problem("model_type", "is missing; attnlab reads \(known) checkpoints")
         }
         let type = try file.string("model_type")
-        guard type == "gpt2" || type == NativeLayout.modelType else {
-            throw file.problem("model_type", "is \"\(type)\"; attnlab reads \"gpt2\" and \"attnlab\" checkpoints")
+        guard let layout = Layout(rawValue: type) else {
+            throw file.problem("model_type", "is \"\(type)\"; attnlab reads \(known) checkpoints")
         }
-        return type
+        return layout
     }
 
-    private static func readTensors(_ folder: URL) throws -> [String: Tensor] {
+    /// model.safetensors' tensors, less those `skip` names (never converted: buffers of other dtypes).
+    private static func readTensors(_ folder: URL, skipping skip: (String) -> Bool) throws -> [String: Tensor] {
         let url = folder.appendingPathComponent(weightsFile)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw CheckpointError(folder, weightsFile, "is missing: \(contents)")
         }
-        do { return try SafeTensors.read(url) } catch let error as SafeTensors.FormatError {
+        do { return try SafeTensors.read(url, skipping: skip) } catch let error as SafeTensors.FormatError {
             throw CheckpointError(folder, weightsFile, error.description)
         } catch {
             throw CheckpointError(folder, weightsFile, "cannot be read (\(error.localizedDescription))")
@@ -166,4 +214,15 @@ public enum Checkpoint {
         }
         return data
     }
+}
+
+/// What `Checkpoint.load` reads from a folder.
+public struct LoadedCheckpoint: Sendable {
+    public let model: TransformerModel
+    /// tokenizer.json's text, nil when the folder has none.
+    public let tokenizerJSON: Data?
+    /// bos, eos, pad and the decoder's start, from config.json and generation_config.json.
+    public let specialIDs: SpecialIDs
+    /// How the folder's files were laid out (its config.json's `model_type`).
+    public let layout: Checkpoint.Layout
 }

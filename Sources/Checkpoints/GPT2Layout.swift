@@ -164,7 +164,7 @@ enum GPT2Layout {
         var out: [String: Tensor] = [:]
         for (name, tensor) in tensors {
             let full = prefixed || name.hasPrefix("lm_head.") ? name : "transformer." + name
-            if full.hasSuffix(".attn.bias") || full.hasSuffix(".attn.masked_bias") { continue }
+            if isBuffer(full) { continue }
             out[full] = tensor
         }
         if c.tiedEmbeddings, let head = out.removeValue(forKey: "lm_head.weight"), let embedding = out["transformer.wte.weight"],
@@ -174,6 +174,10 @@ enum GPT2Layout {
         }
         return out
     }
+
+    /// GPT-2's causal-mask buffers (`h.N.attn.bias`, `h.N.attn.masked_bias`), bool or float in old
+    /// files: never read, since attnlab makes its own mask.
+    static func isBuffer(_ name: String) -> Bool { name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") }
 
     /// A Float written as its shortest decimal (1e-05, not 9.99999974737875e-06); reads back exactly.
     static func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }

@@ -59,4 +59,29 @@ struct JSONFile {
     func float(_ key: String, default fallback: Float) throws -> Float { has(key) ? try float(key) : fallback }
     func bool(_ key: String, default fallback: Bool) throws -> Bool { has(key) ? try bool(key) : fallback }
     func string(_ key: String, default fallback: String) throws -> String { has(key) ? try string(key) : fallback }
+
+    /// The field when present (and not null), else nil: a special token id a model may not have.
+    func optionalInt(_ key: String) throws -> Int? { has(key) ? try int(key) : nil }
+
+    /// A whole number or a list of them (`eos_token_id` is either); empty when absent or null.
+    func ints(_ key: String) throws -> [Int] {
+        guard has(key) else { return [] }
+        guard let list = object[key] as? [Any] else { return [try int(key)] }
+        return try list.map { item in
+            guard let number = item as? NSNumber, !(item is String), String(cString: number.objCType) != "c",
+                  let whole = Int(exactly: number.doubleValue) else {
+                throw problem(key, "must be a whole number or a list of them, not \(String("\(item)".prefix(60)))")
+            }
+            return whole
+        }
+    }
+
+    /// A list of strings (`architectures`); empty when absent or null.
+    func strings(_ key: String) throws -> [String] {
+        guard has(key) else { return [] }
+        guard let list = object[key] as? [Any], let strings = list as? [String], strings.count == list.count else {
+            throw problem(key, "must be a list of strings")
+        }
+        return strings
+    }
 }

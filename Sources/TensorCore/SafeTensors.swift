@@ -17,22 +17,37 @@ public enum SafeTensors {
         try decode(Data(contentsOf: url, options: .alwaysMapped))
     }
 
+    /// Reads a file, leaving out the tensors `skip` names: their bytes are checked to lie in the
+    /// file, but their dtype is not read, so a checkpoint's integer buffers (BERT's int64
+    /// `position_ids`) need no conversion attnlab has no use for.
+    public static func read(_ url: URL, skipping skip: (String) -> Bool) throws -> [String: Tensor] {
+        try decodeWithMetadata(Data(contentsOf: url, options: .alwaysMapped), skipping: skip).tensors
+    }
+
     public static func decode(_ data: Data) throws -> [String: Tensor] {
         try decodeWithMetadata(data).tensors
     }
 
     /// The tensors and the free-form `__metadata__` strings of the header. Any input that is not a
     /// well-formed file throws a `FormatError` saying what is wrong; none traps.
-    public static func decodeWithMetadata(_ data: Data) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    public static func decodeWithMetadata(_ data: Data, skipping skip: (String) -> Bool = { _ in false }) throws
+        -> (tensors: [String: Tensor], metadata: [String: String]) {
         try data.withUnsafeBytes { bytes in
             let headerEnd = try locateHeader(bytes)
             let header = try SafeTensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
             let dataSection = UnsafeRawBufferPointer(rebasing: bytes[headerEnd...])
             // Every check passes before any tensor is converted.
-            let encodings = try header.entries.map { try check($0, dataSize: dataSection.count) }
+            let encodings = try header.entries.map { entry -> ScalarEncoding? in
+                if skip(entry.name) {
+                    try checkRange(entry, dataSize: dataSection.count)
+                    return nil
+                }
+                return try check(entry, dataSize: dataSection.count)
+            }
             try checkNoOverlap(header.entries)
             var tensors: [String: Tensor] = [:]
             for (entry, encoding) in zip(header.entries, encodings) {
+                guard let encoding else { continue }
                 let raw = UnsafeRawBufferPointer(rebasing: dataSection[entry.start..<entry.end])
                 tensors[entry.name] = Tensor(shape: entry.shape, scalars: encoding.floats(raw))
             }
@@ -59,13 +74,7 @@ public enum SafeTensors {
     private static func check(_ entry: SafeTensorsHeader.Entry, dataSize: Int) throws -> ScalarEncoding {
         let label = "safetensors entry '\(printable(entry.name))'"
         let (start, end) = (entry.start, entry.end)
-        guard start <= end else {
-            throw FormatError(description: "\(label): data_offsets [\(start), \(end)] run backwards")
-        }
-        guard start >= 0, end <= dataSize else {
-            throw FormatError(description:
-                "\(label): data_offsets [\(start), \(end)] lie outside the \(dataSize)-byte data section")
-        }
+        try checkRange(entry, dataSize: dataSize)
         let encoding: ScalarEncoding
         switch entry.dtype {
         case "F32": encoding = .f32
@@ -85,6 +94,19 @@ public enum SafeTensors {
                 + "\(byteCount) bytes, but data_offsets [\(start), \(end)] hold \(end - start)")
         case .fits:
             return encoding
+        }
+    }
+
+    /// An entry's byte range runs forwards and lies inside the data section.
+    private static func checkRange(_ entry: SafeTensorsHeader.Entry, dataSize: Int) throws {
+        let label = "safetensors entry '\(printable(entry.name))'"
+        let (start, end) = (entry.start, entry.end)
+        guard start <= end else {
+            throw FormatError(description: "\(label): data_offsets [\(start), \(end)] run backwards")
+        }
+        guard start >= 0, end <= dataSize else {
+            throw FormatError(description:
+                "\(label): data_offsets [\(start), \(end)] lie outside the \(dataSize)-byte data section")
         }
     }
 

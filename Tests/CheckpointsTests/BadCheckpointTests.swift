@@ -17,6 +17,8 @@ import Transformer
         var description: String { name }
     }
 
+    static let knownTypes = "\"gpt2\", \"attnlab\", \"bert\", \"t5\", \"bart\", \"llama\", \"qwen2\""
+
     static let cases: [Case] = [
         Case(name: "no folder", layout: .gpt2, change: { try FileManager.default.removeItem(at: $0) },
              file: "", problem: "no such checkpoint folder"),
@@ -29,10 +31,10 @@ import Transformer
              file: "config.json", problem: "is not valid JSON"),
         Case(name: "config.json is a list", layout: .gpt2, change: { try write($0, "config.json", "[16, 2]") },
              file: "config.json", problem: "must hold a JSON object of fields"),
-        Case(name: "unknown model_type", layout: .gpt2, change: { try editConfig($0) { $0["model_type"] = "bert" } },
-             file: "config.json", problem: "field 'model_type' is \"bert\"; attnlab reads \"gpt2\" and \"attnlab\" checkpoints"),
+        Case(name: "unknown model_type", layout: .gpt2, change: { try editConfig($0) { $0["model_type"] = "mamba" } },
+             file: "config.json", problem: "field 'model_type' is \"mamba\"; attnlab reads \(knownTypes) checkpoints"),
         Case(name: "no model_type", layout: .gpt2, change: { try editConfig($0) { $0["model_type"] = nil } },
-             file: "config.json", problem: "field 'model_type' is missing; attnlab reads \"gpt2\" and \"attnlab\" checkpoints"),
+             file: "config.json", problem: "field 'model_type' is missing; attnlab reads \(knownTypes) checkpoints"),
         Case(name: "missing GPT-2 field", layout: .gpt2, change: { try editConfig($0) { $0["n_head"] = nil } },
              file: "config.json", problem: "field 'n_head' is missing"),
         Case(name: "GPT-2 field of the wrong type", layout: .gpt2, change: { try editConfig($0) { $0["n_layer"] = "two" } },

@@ -14,7 +14,8 @@ import Transformer
 
     @Test func logitsAndPatternsMatchTransformers() throws {
         let folder = try fixtures()
-        let (model, tokenizerJSON) = try Checkpoint.load(from: folder.appendingPathComponent("gpt2-tiny"))
+        let loaded = try Checkpoint.load(from: folder.appendingPathComponent("gpt2-tiny"))
+        let (model, tokenizerJSON) = (loaded.model, loaded.tokenizerJSON)
         let (expected, metadata) = try SafeTensors.decodeWithMetadata(
             Data(contentsOf: folder.appendingPathComponent("gpt2-tiny-expected.safetensors")))
         #expect(metadata["input_ids"] == Self.ids.map(String.init).joined(separator: " "))
