@@ -90,8 +90,8 @@ struct BenchCommand: ParsableCommand {
             return try benchTraining(model, batch: batchOption.batch ?? 32, length: length)
         }
         Console.progress("building \(self.model.modelSummary(Self.modelDefaults))…")
-        let model = try self.model.makeModel(Self.modelDefaults)
-        let (input, labels) = try self.input.resolve(for: model, tokenizer: self.model.tokenizer(for: model), seed: self.model.resolvedSeed, defaults: Self.defaults)
+        let (model, tokenizer) = try self.model.build(Self.modelDefaults).modelAndTokenizer
+        let (input, labels) = try self.input.resolve(for: model, tokenizer: tokenizer, seed: self.model.resolvedSeed, defaults: Self.defaults)
         try self.model.checkPrefix(against: input, of: model)
         let tokens = input.decoder?.count ?? input.encoder?.count ?? 0
         let (runs, warmup) = (timing.runs, timing.warmup)

@@ -51,8 +51,7 @@ struct CausalityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let built = try model.makeModel()
-        let tokenizer = try model.tokenizer(for: built)
+        let (built, tokenizer) = try model.build().modelAndTokenizer
         let architecture = built.architecture
         if stack != nil && architecture != .encoderDecoder { throw CLIError("--stack is for encoder-decoder models") }
         let changed: Stack = architecture == .encoderOnly ? .encoder : (architecture == .decoderOnly ? .decoder : stack ?? .decoder)
@@ -156,9 +155,9 @@ struct TeacherForcingCommand: ParsableCommand {
     }
 
     func run() throws {
-        let built = try model.makeModel()
+        let (built, tokenizer) = try model.build().modelAndTokenizer
         guard built.architecture.generates else { throw CLIError("teacher forcing is about generating models; this checkpoint is encoder-only") }
-        let (modelInput, _) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed, defaults: Self.defaults)
+        let (modelInput, _) = try input.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed, defaults: Self.defaults)
         for _ in 0..<timing.warmup { _ = try built.forward(modelInput) }
         let check = try TeacherForcingCheck(built, input: modelInput, runs: timing.runs)
         let (parallel, sequential) = (check.parallel, check.stepByStep)

@@ -42,8 +42,8 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let built = try model.makeModel()
-        let tokenizer = try model.tokenizer(for: built)
+        let loaded = try model.build()
+        let (built, tokenizer) = loaded.modelAndTokenizer
         let architecture = built.architecture
         guard architecture.generates else { throw CLIError("an encoder-only model does not generate; this checkpoint is encoder-only") }
         try output.checkPictureFile()
@@ -51,7 +51,9 @@ struct GenerateCommand: ParsableCommand {
         // tokenizer's framing of no text (<bos>) unless --target gives a start of its own.
         var options = input
         if architecture == .encoderDecoder && input.target == nil && input.targetIds.isEmpty {
-            options.targetIds = tokenizer.encode("", for: .decoder, of: architecture).map { String($0.id) }
+            // A checkpoint's decoder starts from its own start token alone, as transformers' generate does.
+            let start = loaded.specialIDs?.decoderStart.map { [$0] } ?? tokenizer.encode("", for: .decoder, of: architecture).map(\.id)
+            options.targetIds = start.map(String.init)
             if options.targetIds.isEmpty { throw CLIError("this tokenizer has no <bos> to start the decoder from: give --target-ids") }
         }
         let (modelInput, labels) = try options.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed)
@@ -71,8 +73,10 @@ struct GenerateCommand: ParsableCommand {
 
         // The uncached run goes first and prints nothing: on a terminal, say what is happening.
         Console.progress("generating \(steps) tokens without the cache first, to compare…")
-        // A trained checkpoint ends its answers with <eos>; the random built-in models have no answers to end.
-        let stop = model.model == nil ? nil : tokenizer.tokenize(BuiltinTokenizer.end).first.map(\.id).flatMap { $0 >= 0 ? $0 : nil }
+        // A checkpoint ends its answers with its end-of-sequence token (attnlab's trained ones with
+        // <eos>); the random built-in models have no answers to end.
+        let stop = model.model == nil ? nil : loaded.specialIDs?.stop
+            ?? tokenizer.tokenize(BuiltinTokenizer.end).first.map(\.id).flatMap { $0 >= 0 ? $0 : nil }
         let trace = try GenerationTrace(built, input: modelInput, steps: steps, stopAt: stop, labels: labels,
                                         label: { tokenizer.tokens(ids: [$0])[0].text }, observe: { step in
             if step.index == 0 { Console.progress("") }

@@ -22,8 +22,8 @@ struct HooksCommand: ParsableCommand {
     static let defaults = InputOptions.Defaults(text: "the cat sat on the mat", target: "le chat est assis")
 
     func run() throws {
-        let built = try model.makeModel()
-        let (modelInput, labels) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed, defaults: model.model == nil ? Self.defaults : InputOptions.Defaults(tokens: 8))
+        let (built, tokenizer) = try model.build().modelAndTokenizer
+        let (modelInput, labels) = try input.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed, defaults: model.model == nil ? Self.defaults : InputOptions.Defaults(tokens: 8))
         try model.checkPrefix(against: modelInput, of: built)
         let points = built.hookPoints(encoderTokens: modelInput.encoder?.count ?? 0, decoderTokens: modelInput.decoder?.count ?? 0)
         Console.say(model.summary())

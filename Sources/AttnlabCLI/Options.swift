@@ -142,32 +142,31 @@ struct ModelOptions: ParsableArguments {
     /// single weight is drawn, so a typo cannot ask for terabytes.
     /// With --model, the checkpoint's model, its size checked from config.json before the weights are read.
     func makeModel(_ defaults: ModelDefaults = ModelDefaults()) throws -> TransformerModel {
+        try build(defaults).model
+    }
+
+    /// The model and the tokenizer for text given to it: the built-in one, or with --model the
+    /// checkpoint's own (`Checkpoint.tokenizer`), with the ids generation starts and stops at.
+    func build(_ defaults: ModelDefaults = ModelDefaults()) throws -> BuiltModel {
         let architecture = architecture(defaults), config = try config(defaults)
         let parameters = ModelCount(architecture, config, encoderTokens: 0, decoderTokens: 0).parameters
         guard parameters <= Limits.builtParameters else {
             throw CLIError("that model would have \(parameters) parameters; attnlab builds at most \(Limits.builtParameters) (2 GB of float32)")
         }
-        var model = try checkpointFolder().map { try Checkpoint.load(from: $0).model }
-            ?? TransformerModel.random(architecture, config, seed: resolvedSeed)
+        var built: BuiltModel
+        if let folder = try checkpointFolder() {
+            let loaded = try Checkpoint.load(from: folder)
+            built = BuiltModel(model: loaded.model, tokenizer: Checkpoint.tokenizer(loaded, folder: folder),
+                               specialIDs: loaded.specialIDs)
+        } else {
+            built = BuiltModel(model: try TransformerModel.random(architecture, config, seed: resolvedSeed),
+                               tokenizer: BuiltinTokenizer.shared, specialIDs: nil)
+        }
         if let mask {
             let stack: Stack = architecture == .encoderOnly ? .encoder : .decoder
-            model.selfAttentionRules[stack] = mask.kind.rule(prefix: prefix ?? 0, window: window ?? 1)
+            built.model.selfAttentionRules[stack] = mask.kind.rule(prefix: prefix ?? 0, window: window ?? 1)
         }
-        return model
-    }
-
-    /// The tokenizer for text given to `built`: the built-in one, or with --model the checkpoint's
-    /// word-level tokenizer.json; without one (or with one it cannot read) ids only, labelled by number.
-    func tokenizer(for built: TransformerModel) throws -> any Tokenizer {
-        guard let checkpointFolder = try checkpointFolder() else { return BuiltinTokenizer.shared }
-        let file = checkpointFolder.appendingPathComponent(Checkpoint.tokenizerFile)
-        let size = built.config.vocabularySize
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            return CheckpointTokenizer(idsOnly: size, because: "the checkpoint \(checkpointFolder.path) has no tokenizer.json")
-        }
-        do { return try CheckpointTokenizer(json: Data(contentsOf: file)) } catch {
-            return CheckpointTokenizer(idsOnly: size, because: "\(file.path) \(error)")
-        }
+        return built
     }
 
     /// A prefix-LM's prefix must lie inside the sequence it masks.
@@ -384,3 +383,13 @@ func parseIDs(_ words: [String], flag: String, limit: Int) throws -> [Int] {
 
 /// "1 token", "7 tokens".
 func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+/// A model ready to run, and how to turn text into its ids and back.
+struct BuiltModel {
+    var model: TransformerModel
+    let tokenizer: any Tokenizer
+    /// A checkpoint's special ids (where generation starts and stops); nil for a built-in model.
+    let specialIDs: SpecialIDs?
+
+    var modelAndTokenizer: (TransformerModel, any Tokenizer) { (model, tokenizer) }
+}

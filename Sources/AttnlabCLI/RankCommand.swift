@@ -35,12 +35,12 @@ struct RankCommand: ParsableCommand {
     }
 
     func run() throws {
-        let built = try model.makeModel(Self.modelDefaults)
+        let (built, tokenizer) = try model.build(Self.modelDefaults).modelAndTokenizer
         guard layer < built.config.layers, head < built.config.heads else {
             throw CLIError("--layer must be 0...\(built.config.layers - 1) and --head 0...\(built.config.heads - 1) for this model")
         }
         try output.checkPictureFile()
-        let (modelInput, labels) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed, defaults: Self.defaults)
+        let (modelInput, labels) = try input.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed, defaults: Self.defaults)
         let stack: Stack = built.architecture == .decoderOnly ? .decoder : .encoder
         let words = labels[stack] ?? []
         let comparison = try RankComparison(built, input: modelInput, stack: stack, layer: layer, head: head)

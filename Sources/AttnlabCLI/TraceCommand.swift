@@ -59,8 +59,8 @@ struct TraceCommand: ParsableCommand {
     private var npyFolder: String? { npy.map(RunContext.resolve) }
 
     mutating func run() throws {
-        let built = try model.makeModel()
-        let (modelInput, labels) = try input.resolve(for: built, tokenizer: model.tokenizer(for: built), seed: model.resolvedSeed)
+        let (built, tokenizer) = try model.build().modelAndTokenizer
+        let (modelInput, labels) = try input.resolve(for: built, tokenizer: tokenizer, seed: model.resolvedSeed)
         try model.checkPrefix(against: modelInput, of: built)
         if let npyFolder { try Paths.checkFolder(npyFolder, option: "--npy") }
         if let pngFolder { try Paths.checkFolder(pngFolder, option: "--png") }
