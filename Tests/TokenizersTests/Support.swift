@@ -6,8 +6,9 @@ import Testing
 enum Fixtures {
     /// The kinds of tokenizer the script trains, one folder each.
     static let kinds = [
-        "wordpiece-uncased", "wordpiece-cased", "wordlevel", "bpe-gpt2", "bpe-roberta", "bpe-llama3", "bpe-qwen2",
-        "spm-bpe-legacy", "spm-bpe-metaspace", "unigram-t5", "unigram-byte-fallback",
+        "wordpiece-uncased", "wordpiece-cased", "wordpiece-splits", "wordlevel", "bpe-suffix", "bpe-gpt2", "bpe-roberta",
+        "bpe-llama3", "bpe-qwen2", "spm-bpe-legacy", "spm-bpe-metaspace", "unigram-t5", "unigram-precompiled",
+        "unigram-byte-fallback",
     ]
 
     static func folder() throws -> URL {

@@ -3,7 +3,8 @@ Hugging Face `tokenizers` gives for a few hundred strings with each of them.
 
     /tmp/ref/bin/python Tests/TokenizersTests/Fixtures/make_tokenizer_fixtures.py
 
-Run from the package root (tokenizers 0.23.3). It trains each tokenizer on the small corpus below,
+Run from the package root (tokenizers 0.23.3; sentencepiece and protobuf for T5's compiled
+normaliser). It trains each tokenizer on the small corpus below,
 adjusts its tokenizer.json the way the real checkpoint it imitates is set up, and writes:
 
   strings.json                 the test strings, in order
@@ -20,6 +21,7 @@ Truncation and padding are switched off for the expected ids: attnlab's reader i
 Training runs on one thread so that the same script gives the same files.
 """
 
+import base64
 import json
 import os
 import sys
@@ -240,18 +242,30 @@ def drop_added(names):
     return edit
 
 
-def wordpiece_vocabulary(tok, size, specials):
-    """A WordPiece vocabulary learnt the way `tokenizers`' WordPieceTrainer learns one (BPE merges
-    over words, "##" on every piece but the first), with ties broken by the pieces' text so that
-    the result is the same on every run (the library's own trainer numbers the "##" characters in
-    hash-map order, so its ties fall differently from run to run)."""
+def corpus_words(tok):
+    """How often each word of the corpus occurs, as `tok` normalises and cuts it."""
     counts = {}
     for line in CORPUS:
-        for word, _ in tok.pre_tokenizer.pre_tokenize_str(tok.normalizer.normalize_str(line)):
+        text = tok.normalizer.normalize_str(line) if tok.normalizer else line
+        for word, _ in tok.pre_tokenizer.pre_tokenize_str(text):
             counts[word] = counts.get(word, 0) + 1
-    words = {w: [c if i == 0 else "##" + c for i, c in enumerate(w)] for w in counts}
+    return counts
+
+
+def learn_merges(counts, size, specials, prefix="", suffix=""):
+    """BPE learnt the way `tokenizers`' BpeTrainer and WordPieceTrainer learn it (the most frequent
+    neighbouring pair joined first; `prefix` on every piece but a word's first, `suffix` on its
+    last), with ties broken by the pieces' text so that the result is the same on every run (the
+    library's trainers number the prefixed and suffixed characters in hash-map order, so its ties
+    fall differently from run to run). Gives the vocabulary {token: id} and the merges."""
+    def pieces_of(word):
+        pieces = [c if i == 0 else prefix + c for i, c in enumerate(word)]
+        pieces[-1] += suffix
+        return pieces
+    words = {w: pieces_of(w) for w in counts}
     vocab = list(specials) + sorted({p for pieces in words.values() for p in pieces})
-    while len(vocab) < size:
+    merges = []
+    while len(dict.fromkeys(vocab)) < size:
         pairs = {}
         for w, pieces in words.items():
             for a, b in zip(pieces, pieces[1:]):
@@ -259,8 +273,9 @@ def wordpiece_vocabulary(tok, size, specials):
         if not pairs:
             break
         (a, b), _ = min(pairs.items(), key=lambda item: (-item[1], item[0]))
-        merged = a + b[2:]
+        merged = a + b[len(prefix):]
         vocab.append(merged)
+        merges.append((a, b))
         for w, pieces in words.items():
             i, out = 0, []
             while i < len(pieces):
@@ -271,7 +286,7 @@ def wordpiece_vocabulary(tok, size, specials):
                     out.append(pieces[i])
                     i += 1
             words[w] = out
-    return {token: i for i, token in enumerate(dict.fromkeys(vocab))}
+    return {token: i for i, token in enumerate(dict.fromkeys(vocab))}, merges
 
 
 def wordpiece(lowercase):
@@ -280,7 +295,7 @@ def wordpiece(lowercase):
     tok.normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=lowercase)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    vocab = wordpiece_vocabulary(tok, 700, specials)
+    vocab, _ = learn_merges(corpus_words(tok), 700, specials, prefix="##")
     tok.model = models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100)
     tok.add_special_tokens(specials)
     tok.post_processor = processors.TemplateProcessing(
@@ -289,6 +304,39 @@ def wordpiece(lowercase):
     tok.decoder = decoders.WordPiece()
     # A non-special added token, matched after normalisation ("<KBD>" too when lower-cased).
     tok.add_tokens([AddedToken("<kbd>", normalized=True)])
+    return tok
+
+
+def wordpiece_splits(base):
+    """The uncased WordPiece vocabulary behind Split pre-tokenizers of every behaviour, inverted
+    and not, and NFKD + StripAccents + Lowercase instead of BERT's normaliser."""
+    tok = Tokenizer.from_str(base.to_str())
+    tok.normalizer = normalizers.Sequence([normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase()])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"\s+"), behavior="removed"),
+        pre_tokenizers.Split("-", behavior="merged_with_previous"),
+        pre_tokenizers.Split(Regex(r"[.,;:]"), behavior="merged_with_next"),
+        pre_tokenizers.Split(Regex(r"[!?]+"), behavior="contiguous"),
+        pre_tokenizers.Split(Regex(r"\p{L}+"), behavior="isolated", invert=True),
+        pre_tokenizers.CharDelimiterSplit("'"),
+    ])
+    return tok
+
+
+def bpe_with_suffix():
+    """A BPE whose pieces carry "##" after a word's start and "</w>" at its end, like CLIP's and
+    the original subword-nmt files, over the Whitespace pre-tokenizer."""
+    tok = Tokenizer(models.BPE())
+    tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase(), normalizers.Strip()])
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    specials = ["<unk>", "<|startoftext|>", "<|endoftext|>"]
+    vocab, merges = learn_merges(corpus_words(tok), 700, specials, prefix="##", suffix="</w>")
+    tok.model = models.BPE(vocab, merges, unk_token="<unk>", fuse_unk=False,
+                           continuing_subword_prefix="##", end_of_word_suffix="</w>")
+    tok.add_special_tokens(specials)
+    tok.post_processor = processors.TemplateProcessing(
+        single="<|startoftext|> $A <|endoftext|>",
+        special_tokens=[("<|startoftext|>", vocab["<|startoftext|>"]), ("<|endoftext|>", vocab["<|endoftext|>"])])
     return tok
 
 
@@ -433,6 +481,31 @@ def canonical_unigram(spec):
     spec["model"]["vocab"] = specials + sorted(pieces, key=lambda p: (-p[1], p[0]))
 
 
+def unigram_precompiled(base):
+    """The T5-like model with T5's own normaliser: SentencePiece's compiled nmt_nfkc rules
+    (`Precompiled`), then runs of spaces made one."""
+    def edit(spec):
+        spec["normalizer"] = {"type": "Sequence", "normalizers": [
+            {"type": "Precompiled", "precompiled_charsmap": base64.b64encode(nmt_nfkc_charsmap()).decode("ascii")},
+            {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}
+    return edited(base, edit)
+
+
+def nmt_nfkc_charsmap():
+    """SentencePiece's compiled nmt_nfkc rules (the normaliser of T5's spiece.model), taken from a
+    model it trains on a few lines (needs `pip install sentencepiece protobuf`)."""
+    import io
+    import sentencepiece
+    from sentencepiece import sentencepiece_model_pb2
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(CORPUS_LINES), model_writer=model, vocab_size=400, model_type="unigram",
+        normalization_rule_name="nmt_nfkc", hard_vocab_limit=False, minloglevel=2)
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model.getvalue())
+    return proto.normalizer_spec.precompiled_charsmap
+
+
 def unigram_byte_fallback(base):
     """The T5-like model with byte fallback, no normaliser and a Metaspace that never prepends."""
     def edit(spec):
@@ -448,10 +521,13 @@ def unigram_byte_fallback(base):
 def kinds():
     spm = sentencepiece_bpe()
     t5 = unigram_t5()
+    uncased = wordpiece(lowercase=True)
     return {
-        "wordpiece-uncased": wordpiece(lowercase=True),
+        "wordpiece-uncased": uncased,
         "wordpiece-cased": wordpiece(lowercase=False),
+        "wordpiece-splits": wordpiece_splits(uncased),
         "wordlevel": wordlevel(),
+        "bpe-suffix": bpe_with_suffix(),
         "bpe-gpt2": gpt2(),
         "bpe-roberta": roberta(),
         "bpe-llama3": llama3(),
@@ -459,6 +535,7 @@ def kinds():
         "spm-bpe-legacy": sentencepiece_legacy(spm),
         "spm-bpe-metaspace": sentencepiece_metaspace(spm),
         "unigram-t5": t5,
+        "unigram-precompiled": unigram_precompiled(t5),
         "unigram-byte-fallback": unigram_byte_fallback(t5),
     }
 
