@@ -2,7 +2,8 @@
 // attnlab: see the module table in README.md. Dependencies point one way:
 // CBLAS -> TensorCore -> Transformer -> Experiments;  Transformer -> Training;  CPNG -> Heatmap;
 // Experiments + Training + Heatmap -> Reports (figures and files, written all or nothing);
-// Transformer -> Checkpoints (folders on disk); Classroom (no model knowledge); AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
+// Transformer -> Checkpoints (folders on disk); Classroom (no model knowledge); Tokenizers (tokenizer.json -> ids, Foundation only);
+// AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription
 
 let package = Package(
@@ -32,6 +33,8 @@ let package = Package(
         .target(name: "Classroom", resources: [.copy("../../Lessons")]),
         // Checkpoint folders (config.json, model.safetensors, tokenizer.json), GPT-2's layout when the model fits it.
         .target(name: "Checkpoints", dependencies: ["TensorCore", "Transformer"]),
+        // Hugging Face tokenizer.json files (WordPiece, BPE, Unigram, WordLevel) giving the ids `tokenizers` gives.
+        .target(name: "Tokenizers"),
         .target(name: "AttnlabCLI", dependencies: [
             "TensorCore", "Transformer", "Experiments", "Heatmap", "Reports", "Training", "Checkpoints", "Classroom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -47,6 +50,8 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Experiments", "Transformer", "TensorCore", "Heatmap"]),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Transformer", "TensorCore", "Experiments"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer", "Checkpoints"]),
     ]

@@ -1,0 +1,115 @@
+/// Text as the pipeline carries it: Unicode scalars, the unit `tokenizers` counts in.
+typealias Scalars = [Unicode.Scalar]
+
+/// What a Split pre-tokenizer or a Replace normaliser looks for: a literal string, or a regular
+/// expression (`tokenizers` uses Oniguruma's syntax; Swift's Regex reads the patterns real
+/// tokenizers use, GPT-2's, Llama 3's and Qwen2's included, with the same meaning).
+enum TextPattern: Sendable {
+    case literal(Scalars)
+    case regex(String)
+
+    /// Reads `{"String": "…"}` or `{"Regex": "…"}`; a regex must compile.
+    static func parse(_ field: Field) throws(Field.Problem) -> TextPattern {
+        if !field["String"].isMissingOrNull { return .literal(Array(try field["String"].string().unicodeScalars)) }
+        if !field["Regex"].isMissingOrNull {
+            let source = try field["Regex"].string()
+            guard RegexCache.compile(source) != nil else {
+                throw field["Regex"].problem("is \(quoted(source)), which is not a regular expression attnlab can read")
+            }
+            return .regex(source)
+        }
+        throw field.problem("must be {\"String\": …} or {\"Regex\": …}")
+    }
+
+    /// The pieces of `text`, in order and covering all of it, each marked whether it is a match.
+    /// Empty text is one empty non-match, as in `tokenizers`.
+    func pieces(of text: Scalars, regexes: RegexCache) -> [MatchPiece] {
+        switch self {
+        case .literal(let needle): return Self.cover(text, matches: Self.literalMatches(of: needle, in: text))
+        case .regex(let source):
+            guard let regex = regexes.regex(source) else { return [MatchPiece(range: 0..<text.count, isMatch: false)] }
+            return Self.cover(text, matches: Self.regexMatches(of: regex, in: text))
+        }
+    }
+
+    /// Each character for which `test` holds is a match of its own.
+    static func pieces(of text: Scalars, where test: (Unicode.Scalar) -> Bool) -> [MatchPiece] {
+        cover(text, matches: text.indices.filter { test(text[$0]) }.map { $0..<$0 + 1 })
+    }
+
+    /// Matches, plus the non-matching stretches between them.
+    private static func cover(_ text: Scalars, matches: [Range<Int>]) -> [MatchPiece] {
+        if text.isEmpty { return [MatchPiece(range: 0..<0, isMatch: false)] }
+        var pieces: [MatchPiece] = []
+        var previous = 0
+        for match in matches {
+            if previous != match.lowerBound { pieces.append(MatchPiece(range: previous..<match.lowerBound, isMatch: false)) }
+            pieces.append(MatchPiece(range: match, isMatch: true))
+            previous = match.upperBound
+        }
+        if previous != text.count { pieces.append(MatchPiece(range: previous..<text.count, isMatch: false)) }
+        return pieces
+    }
+
+    /// Leftmost non-overlapping occurrences of `needle`; an empty needle matches nothing.
+    private static func literalMatches(of needle: Scalars, in text: Scalars) -> [Range<Int>] {
+        guard !needle.isEmpty, needle.count <= text.count else { return [] }
+        var matches: [Range<Int>] = []
+        var start = 0
+        while start + needle.count <= text.count {
+            if text[start] == needle[0] && text[start..<start + needle.count].elementsEqual(needle) {
+                matches.append(start..<start + needle.count)
+                start += needle.count
+            } else {
+                start += 1
+            }
+        }
+        return matches
+    }
+
+    /// The regex's matches as scalar offsets. Matching runs on scalars, not grapheme clusters, so
+    /// that `\p{L}` tests one code point, as in `tokenizers`.
+    private static func regexMatches(of regex: Regex<AnyRegexOutput>, in text: Scalars) -> [Range<Int>] {
+        let string = String(String.UnicodeScalarView(text))
+        let view = string.unicodeScalars
+        var matches: [Range<Int>] = []
+        var lastIndex = view.startIndex, lastOffset = 0
+        func offset(of index: String.Index) -> Int {
+            lastOffset += view.distance(from: lastIndex, to: index)
+            lastIndex = index
+            return lastOffset
+        }
+        for match in string.matches(of: regex) {
+            let lower = offset(of: match.range.lowerBound)
+            let upper = offset(of: match.range.upperBound)
+            matches.append(lower..<upper)
+        }
+        return matches
+    }
+}
+
+/// One piece of a text cut by a pattern.
+struct MatchPiece: Equatable {
+    var range: Range<Int>
+    var isMatch: Bool
+}
+
+/// Regular expressions compiled for one encoding. Swift's `Regex` is not `Sendable`, so a
+/// tokenizer keeps only the pattern text and each `encode` compiles what it uses (a fraction of a
+/// millisecond), instead of sharing compiled ones between threads.
+final class RegexCache {
+    /// Keyed by the pattern's bytes: two patterns Swift's `==` calls equal may differ.
+    private var compiled: [[UInt8]: Regex<AnyRegexOutput>] = [:]
+
+    func regex(_ source: String) -> Regex<AnyRegexOutput>? {
+        let key = Array(source.utf8)
+        if let regex = compiled[key] { return regex }
+        let regex = Self.compile(source)
+        compiled[key] = regex
+        return regex
+    }
+
+    static func compile(_ source: String) -> Regex<AnyRegexOutput>? {
+        (try? Regex(source))?.matchingSemantics(.unicodeScalar)
+    }
+}
