@@ -2,7 +2,7 @@
 // attnlab: see the module table in README.md. Dependencies point one way:
 // CBLAS -> TensorCore -> Transformer -> Experiments;  Transformer -> Training;  CPNG -> Heatmap;
 // Experiments + Training + Heatmap -> Reports (figures and files, written all or nothing);
-// Transformer -> Checkpoints (folders on disk); Classroom (no model knowledge); Tokenizers (tokenizer.json -> ids, Foundation only);
+// Transformer + Tokenizers -> Checkpoints (folders on disk); Classroom (no model knowledge); Tokenizers (tokenizer.json -> ids, Foundation only);
 // AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription
 
@@ -32,7 +32,7 @@ let package = Package(
         // The lessons ship inside the binary's resource bundle, so an installed attnlab works anywhere.
         .target(name: "Classroom", resources: [.copy("../../Lessons")]),
         // Checkpoint folders (config.json, model.safetensors, tokenizer.json), GPT-2's layout when the model fits it.
-        .target(name: "Checkpoints", dependencies: ["TensorCore", "Transformer"]),
+        .target(name: "Checkpoints", dependencies: ["TensorCore", "Transformer", "Tokenizers"]),
         // Hugging Face tokenizer.json files (WordPiece, BPE, Unigram, WordLevel) giving the ids `tokenizers` gives.
         .target(name: "Tokenizers"),
         .target(name: "AttnlabCLI", dependencies: [
