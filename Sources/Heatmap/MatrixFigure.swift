@@ -190,7 +190,7 @@ struct Layout {
         var barBand = 0, barHeight = 0
         if case .values(let barLabel) = figure.kind {
             let tickWidth = Ticks.nice(Double(figure.scale.low), Double(figure.scale.high)).map { style.width(Ticks.label($0)) }.max() ?? 0
-            barBand = 20 + max(16 + 7 + tickWidth, label.width(barLabel)) + 4
+            barBand = 20 + max(16 + 8 + tickWidth, label.width(barLabel)) + 4
             barHeight = Layout.barHeight(gridHeight) + 8 + label.lineHeight
         }
         barX = gridRight + 20

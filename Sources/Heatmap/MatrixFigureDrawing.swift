@@ -108,7 +108,7 @@ extension Layout {
         for tick in Ticks.nice(Double(scale.low), Double(scale.high)) {
             let r = Int(((Double(scale.high) - tick) / Double(scale.high - scale.low) * Double(barHeight - 1)).rounded())
             canvas.fill(x: x + w, y: y + r, width: 4, height: 1, .ink)
-            canvas.text(Ticks.label(tick), x: x + w + 7, y: y + r - self.label.height / 2, style: self.label)
+            canvas.text(Ticks.label(tick), x: x + w + 8, y: y + r - self.label.height / 2, style: self.label)
         }
         if !label.isEmpty { canvas.text(label, x: x, y: y + barHeight + 8, style: self.label, .softInk) }
     }
