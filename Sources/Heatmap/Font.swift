@@ -66,14 +66,15 @@ public struct Font: Sendable {
         let path = environment["ATTNLAB_UNIFONT"].flatMap { $0.isEmpty ? nil : $0 }
         switch environment["ATTNLAB_FONT"] ?? "" {
         case "builtin": return .builtin
-        case "unifont": return try unifont(path: path ?? defaultUnifontPath)
-        case "", "auto":
-            if let path {
-                do { return try unifont(path: path) } catch let error as HeatmapError {
-                    throw HeatmapError.font("ATTNLAB_UNIFONT: \(error.description)")
-                }
+        case "unifont":
+            do { return try unifont(path: path ?? defaultUnifontPath) } catch HeatmapError.font(let what) {
+                throw HeatmapError.font("ATTNLAB_FONT=unifont: \(what) (install the unifont package, or set ATTNLAB_UNIFONT)")
             }
-            return (try? unifont()) ?? .builtin
+        case "", "auto":
+            guard let path else { return (try? unifont()) ?? .builtin }
+            do { return try unifont(path: path) } catch HeatmapError.font(let what) {
+                throw HeatmapError.font("ATTNLAB_UNIFONT: \(what)")
+            }
         case let other:
             throw HeatmapError.font("ATTNLAB_FONT=\(other) is not a font: use builtin, unifont or auto")
         }

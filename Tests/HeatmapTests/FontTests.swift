@@ -199,7 +199,8 @@ func figure(labels: [String], font: Font, title: String = "tokens") -> MatrixFig
         #expect(try !Font.choose(environment: ["ATTNLAB_FONT": "builtin"]).isUnifont)
         #expect(try !Font.choose(environment: ["ATTNLAB_FONT": "builtin", "ATTNLAB_UNIFONT": "/nowhere"]).isUnifont)
         #expect(throws: HeatmapError.self) { try Font.choose(environment: ["ATTNLAB_FONT": "comic-sans"]) }
-        #expect(throws: HeatmapError.self) { try Font.choose(environment: ["ATTNLAB_UNIFONT": "/nowhere/unifont.hex"]) }
+        let missing = #expect(throws: HeatmapError.self) { try Font.choose(environment: ["ATTNLAB_UNIFONT": "/nowhere/unifont.hex"]) }
+        #expect(missing?.description == "cannot draw text: ATTNLAB_UNIFONT: cannot open /nowhere/unifont.hex: No such file or directory")
         #expect(throws: HeatmapError.self) {
             try Font.choose(environment: ["ATTNLAB_FONT": "unifont", "ATTNLAB_UNIFONT": "/nowhere/unifont.hex"])
         }
