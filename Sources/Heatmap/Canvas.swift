@@ -67,16 +67,20 @@ public struct Canvas: Sendable {
         case up
     }
 
-    /// Draws `text` with its top-left corner at (x, y) — for `.up`, its bottom-left corner, the
-    /// text rising from there.
-    public mutating func text(_ text: String, x: Int, y: Int, scale: Int, _ fixed: Palette.Fixed = .ink,
+    /// Draws `text` in `style` with the top-left corner of its glyph boxes at (x, y) — for `.up`,
+    /// the bottom-left corner, the text rising from there.
+    public mutating func text(_ text: String, x: Int, y: Int, style: TextStyle, _ fixed: Palette.Fixed = .ink,
                               direction: Direction = .horizontal) {
-        let ink = palette.index(fixed)
-        for (i, character) in text.enumerated() {
-            let rows = BitmapFont.rows(character)
-            for (row, bits) in rows.enumerated() where bits != 0 {
-                for column in 0..<BitmapFont.glyphWidth where bits & (1 << (BitmapFont.glyphWidth - 1 - column)) != 0 {
-                    let along = i * BitmapFont.advance + column      // position along the text
+        draw(style.font.shape(text), x: x, y: y, scale: style.scale, palette.index(fixed), direction: direction)
+    }
+
+    /// Draws text already laid out, each of the font's pixels a scale × scale square.
+    public mutating func draw(_ shaped: ShapedText, x: Int, y: Int, scale: Int, _ ink: UInt8, direction: Direction = .horizontal) {
+        for placed in shaped.glyphs {
+            let glyph = placed.glyph
+            for (row, bits) in glyph.rows.enumerated() where bits != 0 {
+                for column in 0..<glyph.width where glyph.isInk(row: row, column: column) {
+                    let along = placed.x + column      // position along the text
                     switch direction {
                     case .horizontal:
                         fill(x: x + along * scale, y: y + row * scale, width: scale, height: scale, ink)

@@ -19,16 +19,22 @@ public struct LinePlot: Sendable {
     public var series: [Series]
     /// A logarithmic y axis (values ≤ 0 cannot be shown on it and are left out).
     public var logY: Bool
+    /// The font of every text in the plot; nil = `Font.standard()`, chosen by the environment.
+    public var font: Font?
 
-    public init(title: String, subtitle: String = "", xLabel: String, yLabel: String, series: [Series], logY: Bool = false) {
+    public init(title: String, subtitle: String = "", xLabel: String, yLabel: String, series: [Series], logY: Bool = false,
+                font: Font? = nil) {
         self.title = title; self.subtitle = subtitle; self.xLabel = xLabel; self.yLabel = yLabel
-        self.series = series; self.logY = logY
+        self.series = series; self.logY = logY; self.font = font
     }
 
+    /// The smallest picture; it grows to fit a long title or axis label.
     static let size = (width: 760, height: 500)
-    static let plotArea = (left: 86, right: 24, top: 64, bottom: 58)
+    static let margin = 14
 
     public func render() throws -> Canvas {
+        let font = try self.font ?? Font.standard()
+        let (label, titleStyle) = (font.label, font.title)
         let usable = series.map { s in zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) } }
         let all = usable.joined()
         guard !all.isEmpty, series.allSatisfy({ $0.x.count == $0.y.count }) else { throw HeatmapError.empty }
@@ -46,36 +52,44 @@ public struct LinePlot: Sendable {
             (y0, y1) = (y0 >= 0 && y0 - pad < 0 ? 0 : y0 - pad, y1 + pad)
         }
 
-        var canvas = Canvas(width: Self.size.width, height: Self.size.height, palette: Palette(scale: .unit))
-        let area = (x: Self.plotArea.left, y: Self.plotArea.top,
-                    w: Self.size.width - Self.plotArea.left - Self.plotArea.right,
-                    h: Self.size.height - Self.plotArea.top - Self.plotArea.bottom)
+        let xTicks = Ticks.nice(x0, x1, count: 6).filter { $0 >= x0 && $0 <= x1 }
+        let yTicks = logY ? Ticks.decades(y0, y1) : Ticks.nice(y0, y1, count: 6).filter { $0 >= y0 && $0 <= y1 }
+        let yText = yLabel + (logY ? " (log scale)" : "")
+
+        // The plot area takes what the text around it leaves: the title and subtitle above, the
+        // rotated y label and the y ticks' labels to the left, x ticks' labels and the x label below.
+        let margin = Self.margin
+        let top = margin + titleStyle.height + 6 + (subtitle.isEmpty ? 0 : label.lineHeight) + 12
+        let left = margin + label.height + 10 + (yTicks.map { label.width(Ticks.label($0)) }.max() ?? 0) + 8
+        let bottom = 6 + label.lineHeight + 6 + label.height + margin
+        let width = max(Self.size.width, margin + max(titleStyle.width(title), label.width(subtitle)) + margin,
+                        left + label.width(xLabel) + 24)
+        let height = max(Self.size.height, top + label.width(yText) + 20 + bottom)
+        var canvas = Canvas(width: width, height: height, palette: Palette(scale: .unit))
+        let area = (x: left, y: top, w: width - left - 24, h: height - top - bottom)
         func px(_ x: Double) -> Int { area.x + Int(((x - x0) / (x1 - x0) * Double(area.w - 1)).rounded()) }
         func py(_ y: Double) -> Int {
             let t = logY ? (log10(y) - log10(y0)) / (log10(y1) - log10(y0)) : (y - y0) / (y1 - y0)
             return area.y + area.h - 1 - Int((t * Double(area.h - 1)).rounded())
         }
 
-        canvas.text(title, x: 14, y: 12, scale: 2)
-        canvas.text(subtitle, x: 14, y: 12 + 2 * BitmapFont.lineHeight + 2, scale: 1, .softInk)
+        canvas.text(title, x: margin, y: margin, style: titleStyle)
+        canvas.text(subtitle, x: margin, y: margin + titleStyle.height + 6, style: label, .softInk)
 
         // Grid lines and ticks.
-        let xTicks = Ticks.nice(x0, x1, count: 6).filter { $0 >= x0 && $0 <= x1 }
-        let yTicks = logY ? Ticks.decades(y0, y1) : Ticks.nice(y0, y1, count: 6).filter { $0 >= y0 && $0 <= y1 }
         for t in xTicks {
             canvas.fill(x: px(t), y: area.y, width: 1, height: area.h, .gridLine)
-            let label = Ticks.label(t)
-            canvas.text(label, x: px(t) - BitmapFont.width(label, scale: 1) / 2, y: area.y + area.h + 6, scale: 1)
+            let text = Ticks.label(t)
+            canvas.text(text, x: px(t) - label.width(text) / 2, y: area.y + area.h + 6, style: label)
         }
         for t in yTicks {
             canvas.fill(x: area.x, y: py(t), width: area.w, height: 1, .gridLine)
-            let label = Ticks.label(t)
-            canvas.text(label, x: area.x - 8 - BitmapFont.width(label, scale: 1), y: py(t) - BitmapFont.ascent / 2, scale: 1)
+            let text = Ticks.label(t)
+            canvas.text(text, x: area.x - 8 - label.width(text), y: py(t) - label.height / 2, style: label)
         }
         canvas.frame(x: area.x - 1, y: area.y - 1, width: area.w + 2, height: area.h + 2, .ink)
-        canvas.text(xLabel, x: area.x + (area.w - BitmapFont.width(xLabel, scale: 1)) / 2, y: area.y + area.h + 24, scale: 1)
-        canvas.text(yLabel + (logY ? " (log scale)" : ""), x: 18,
-                    y: area.y + (area.h + BitmapFont.width(yLabel, scale: 1)) / 2, scale: 1, direction: .up)
+        canvas.text(xLabel, x: area.x + (area.w - label.width(xLabel)) / 2, y: area.y + area.h + 6 + label.lineHeight + 6, style: label)
+        canvas.text(yText, x: margin, y: area.y + (area.h + label.width(yText)) / 2, style: label, direction: .up)
 
         // The series: lines, and a marker on each point when there are few.
         for (i, points) in usable.enumerated() {
@@ -89,26 +103,27 @@ public struct LinePlot: Sendable {
         }
 
         // Legend, inside the plot in whichever corner the lines cross least.
-        let legendWidth = (series.map { BitmapFont.width($0.name, scale: 1) }.max() ?? 0) + 40
-        let legendHeight = series.count * 16 + 8
+        let legendWidth = (series.map { label.width($0.name) }.max() ?? 0) + 40
+        let legendHeight = series.count * label.lineHeight + 8
         let corners = [(area.x + area.w - legendWidth - 4, area.y + 4), (area.x + 10, area.y + 4),
                        (area.x + area.w - legendWidth - 4, area.y + area.h - legendHeight - 4),
                        (area.x + 10, area.y + area.h - legendHeight - 4)]
         func crossings(_ corner: (Int, Int)) -> Int {
             var count = 0
-            for y in corner.1..<(corner.1 + legendHeight) {
-                for x in corner.0..<(corner.0 + legendWidth) where canvas[x, y] >= canvas.palette.index(.series0) { count += 1 }
+            for y in max(corner.1, 0)..<min(corner.1 + legendHeight, canvas.height) {
+                for x in max(corner.0, 0)..<min(corner.0 + legendWidth, canvas.width)
+                where canvas[x, y] >= canvas.palette.index(.series0) { count += 1 }
             }
             return count
         }
         let (lx, ly0) = corners.min { crossings($0) < crossings($1) } ?? corners[0]
         canvas.fill(x: lx, y: ly0, width: legendWidth, height: legendHeight, .background)
         canvas.frame(x: lx, y: ly0, width: legendWidth, height: legendHeight, .frame)
-        var ly = ly0 + 6
+        var ly = ly0 + 5
         for (i, s) in series.enumerated() {
-            canvas.fill(x: lx + 6, y: ly + 3, width: 20, height: 3, Palette.Fixed.series(i))
-            canvas.text(s.name, x: lx + 34, y: ly, scale: 1)
-            ly += 16
+            canvas.fill(x: lx + 6, y: ly + label.height / 2 - 1, width: 20, height: 3, Palette.Fixed.series(i))
+            canvas.text(s.name, x: lx + 34, y: ly, style: label)
+            ly += label.lineHeight
         }
         return canvas
     }

@@ -37,15 +37,18 @@ public struct MatrixFigure: Sendable {
     public var panels: [[LabelledMatrix]]      // rows of panels, each row the same length
     public var scale: ColorScale
     public var kind: Kind
+    /// The font of every text in the picture; nil = `Font.standard()`, chosen by the environment.
+    public var font: Font?
 
     public init(title: String, subtitle: String = "", panels: [[LabelledMatrix]], scale: ColorScale = .unit,
-                kind: Kind = .values(barLabel: "")) {
+                kind: Kind = .values(barLabel: ""), font: Font? = nil) {
         self.title = title; self.subtitle = subtitle; self.panels = panels; self.scale = scale; self.kind = kind
+        self.font = font
     }
 
     public init(title: String, subtitle: String = "", matrix: LabelledMatrix, scale: ColorScale = .unit,
-                kind: Kind = .values(barLabel: "")) {
-        self.init(title: title, subtitle: subtitle, panels: [[matrix]], scale: scale, kind: kind)
+                kind: Kind = .values(barLabel: ""), font: Font? = nil) {
+        self.init(title: title, subtitle: subtitle, panels: [[matrix]], scale: scale, kind: kind, font: font)
     }
 }
 
@@ -53,6 +56,8 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
     case empty
     case ragged(String)
     case tooLarge(rows: Int, columns: Int, panels: Int)
+    /// The font named by the environment cannot be used.
+    case font(String)
 
     public var description: String {
         switch self {
@@ -60,6 +65,7 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
         case .ragged(let what): "cannot draw: \(what)"
         case let .tooLarge(rows, columns, panels):
             "a \(rows) × \(columns) matrix\(panels > 1 ? " in \(panels) panels" : "") is too large to draw within \(Heatmap.maximumSide) pixels a side"
+        case .font(let what): "cannot draw text: \(what)"
         }
     }
 }
@@ -99,7 +105,7 @@ struct Layout {
     /// Matrix cells per drawn cell along each axis: 1, unless even one pixel a cell is too many
     /// (long inputs in a grid of panels); then each pixel shows a bin × bin block.
     let bin: Int
-    let labelScale: Int, titleScale: Int
+    let label: TextStyle, title: TextStyle
     let labelStride: Int?            // every how many tokens a label is drawn; nil = none
     let uprightColumnLabels: Bool    // short column labels that fit their cell stay horizontal
     let rowBand: Int, columnBand: Int, captionBand: Int
@@ -114,39 +120,48 @@ struct Layout {
 
     var panelWidth: Int { Layout.side(columns, cell, bin) }
     var panelHeight: Int { Layout.side(rows, cell, bin) }
+    var swatch: Int { label.height }     // the legend's colour squares, as tall as its text
 
     /// Pixels taken by `count` cells drawn `cell` pixels each, `bin` cells to a drawn cell.
     static func side(_ count: Int, _ cell: Int, _ bin: Int) -> Int { (count + bin - 1) / bin * cell }
 
     /// Whether the panels' cells fit in a picture, leaving room for titles, labels and the colour bar.
-    static func fits(_ panel: LabelledMatrix, across: Int, down: Int, cell: Int, bin: Int) -> Bool {
+    static func fits(_ panel: LabelledMatrix, across: Int, down: Int, cell: Int, bin: Int, captionBand: Int) -> Bool {
         let room = Heatmap.maximumSide - 600
         return across * side(panel.columns, cell, bin) + (across - 1) * gapPx <= room
-            && down * (side(panel.rows, cell, bin) + gapPx + 16) <= room
+            && down * (side(panel.rows, cell, bin) + gapPx + captionBand) <= room
     }
 
     init(_ figure: MatrixFigure) throws {
+        let font = try figure.font ?? Font.standard()
+        let style = font.label                  // `label` itself cannot be used in closures until init ends
+        (label, title) = (style, font.title)
         let first = figure.panels[0][0]
-        (rows, columns, across, down) = (first.rows, first.columns, figure.panels[0].count, figure.panels.count)
+        let (across, down) = (figure.panels[0].count, figure.panels.count)
+        (rows, columns, self.across, self.down) = (first.rows, first.columns, across, down)
         let n = max(rows, columns), single = across * down == 1
-        // Cell size: generous for a few tokens, 10 px (room for a label) up to 256 tokens, then shrinking.
+        let captionBand = single ? 0 : label.lineHeight + 4
+        self.captionBand = captionBand
+        // Cell size: generous for a few tokens, 10 px up to 256 tokens, then shrinking.
         // Panels of a grid are at least as wide as their captions.
         let target = single ? 720 : max(160, 1500 / across)
-        let captionWidth = figure.panels.joined().map { BitmapFont.width($0.caption, scale: 1) + 4 }.max() ?? 0
+        let captionWidth = single ? 0 : figure.panels.joined().map { style.width($0.caption) + 4 }.max() ?? 0
         var cell = single ? (n <= 256 ? min(48, max(10, target / n)) : min(8, max(1, 2048 / n)))
             : min(24, max(1, target / n, (captionWidth + columns - 1) / columns))
         // Shrink the cells, then if even one pixel a cell is too many, draw blocks of cells.
-        while cell > 1 && !Layout.fits(first, across: across, down: down, cell: cell, bin: 1) { cell -= 1 }
+        let fits = { (cell: Int, bin: Int) in
+            Layout.fits(first, across: across, down: down, cell: cell, bin: bin, captionBand: captionBand)
+        }
+        while cell > 1 && !fits(cell, 1) { cell -= 1 }
         var bin = 1
-        while !Layout.fits(first, across: across, down: down, cell: cell, bin: bin) && bin < n { bin += 1 }
-        guard n <= Heatmap.largestMatrix, Layout.fits(first, across: across, down: down, cell: cell, bin: bin) else {
+        while !fits(cell, bin) && bin < n { bin += 1 }
+        guard n <= Heatmap.largestMatrix, fits(cell, bin) else {
             throw HeatmapError.tooLarge(rows: rows, columns: columns, panels: across * down)
         }
         self.cell = cell
         self.bin = bin
-        labelScale = cell >= 24 ? 2 : 1
-        titleScale = 2
-        let labelPitch = BitmapFont.lineHeight * labelScale - 1
+        // Labels keep their full size (at least 16 px); when cells are smaller, fewer are drawn.
+        let labelPitch = label.height + 2
         let hasLabels = !first.rowLabels.isEmpty || !first.columnLabels.isEmpty
         var notes: [String] = []
         if bin > 1 { notes.append("each pixel shows the value of largest magnitude in a \(bin) x \(bin) block of cells") }
@@ -160,25 +175,23 @@ struct Layout {
         }
         self.notes = notes
 
-        let labelLength = { (labels: [String]) in labels.map { min($0.count, Heatmap.longestLabel) }.max() ?? 0 }
-        let charPx = BitmapFont.advance * labelScale
-        rowBand = labelStride == nil ? 0 : labelLength(first.rowLabels) * charPx + 8
-        uprightColumnLabels = labelLength(first.columnLabels) * charPx <= cell - 2
-        columnBand = labelStride == nil ? 0
-            : uprightColumnLabels ? BitmapFont.lineHeight * labelScale + 4 : labelLength(first.columnLabels) * charPx + 8
-        captionBand = single ? 0 : BitmapFont.lineHeight + 4
+        let widest = { (labels: [String]) in labels.map { style.width(Layout.shorten($0)) }.max() ?? 0 }
+        let columnLabelWidth = widest(first.columnLabels)
+        rowBand = labelStride == nil ? 0 : widest(first.rowLabels) + 8
+        uprightColumnLabels = columnLabelWidth <= cell - 2
+        columnBand = labelStride == nil ? 0 : uprightColumnLabels ? label.height + 8 : columnLabelWidth + 8
 
-        let header = Heatmap.margin + BitmapFont.lineHeight * titleScale + 4
-            + Layout.headerLines(figure, notes).count * BitmapFont.lineHeight + 8
+        let header = Heatmap.margin + title.height + 6 + Layout.headerLines(figure, notes).count * label.lineHeight + 8
         top = header + columnBand + captionBand
         left = Heatmap.margin + rowBand
         let (panelWidth, panelHeight) = (Layout.side(columns, cell, bin), Layout.side(rows, cell, bin))
         let gridRight = left + across * panelWidth + (across - 1) * Layout.gapPx
         let gridHeight = down * panelHeight + (down - 1) * (Layout.gapPx + captionBand)
         var barBand = 0, barHeight = 0
-        if case .values = figure.kind {
-            barBand = 20 + 16 + 10 + 7 * BitmapFont.advance
-            barHeight = Layout.barHeight(gridHeight) + BitmapFont.lineHeight + 10
+        if case .values(let barLabel) = figure.kind {
+            let tickWidth = Ticks.nice(Double(figure.scale.low), Double(figure.scale.high)).map { style.width(Ticks.label($0)) }.max() ?? 0
+            barBand = 20 + max(16 + 8 + tickWidth, label.width(barLabel)) + 4
+            barHeight = Layout.barHeight(gridHeight) + 8 + label.lineHeight
         }
         barX = gridRight + 20
         var seen = Seen()
@@ -189,10 +202,11 @@ struct Layout {
         }
         if case .mask = figure.kind { seen.blocked = true }
         self.seen = seen
-        let hasLegend = seen.blocked || seen.notANumber || seen.infinite
-        let legendHeight = hasLegend ? BitmapFont.lineHeight + 16 : 0
-        let textWidth = ([BitmapFont.width(figure.title, scale: titleScale)]
-            + Layout.headerLines(figure, notes).map { BitmapFont.width($0, scale: 1) }).max() ?? 0
+        let legend = Layout.legendEntries(figure.kind, seen)
+        let legendHeight = legend.isEmpty ? 0 : label.height + 16
+        let legendWidth = legend.map { style.height + 8 + style.width($0.text) + 24 }.reduce(0, +)
+        let textWidth = ([title.width(figure.title), legendWidth]
+            + Layout.headerLines(figure, notes).map { style.width($0) }).max() ?? 0
         width = max(gridRight + barBand, Heatmap.margin + textWidth, Heatmap.margin + 400) + Heatmap.margin
         height = top + max(gridHeight, barHeight) + 12 + legendHeight + Heatmap.margin
         guard width <= Heatmap.maximumSide, height <= Heatmap.maximumSide else {
@@ -203,6 +217,22 @@ struct Layout {
     /// The lines under the title: the subtitle's (split at newlines) and the notes on labels.
     static func headerLines(_ figure: MatrixFigure, _ notes: [String]) -> [String] {
         figure.subtitle.split(separator: "\n").map(String.init) + (notes.isEmpty ? [] : [notes.joined(separator: "; ")])
+    }
+
+    enum Swatch { case value(Float), hatched, fixed(Palette.Fixed) }
+
+    /// What the legend explains: the cells that are not values, as they occur.
+    static func legendEntries(_ kind: MatrixFigure.Kind, _ seen: Seen) -> [(swatch: Swatch, text: String)] {
+        var entries: [(swatch: Swatch, text: String)] = []
+        if case .mask = kind {
+            entries.append((.value(MaskStyle.allowedValue), "may attend"))
+            entries.append((.hatched, "blocked: may not attend"))
+        } else if seen.blocked {
+            entries.append((.hatched, "blocked by the mask"))
+        }
+        if seen.notANumber { entries.append((.fixed(.notANumber), "NaN")) }
+        if seen.infinite { entries.append((.fixed(.infinite), "+/-inf")) }
+        return entries
     }
 
     /// The colour bar runs alongside the grid, within sensible bounds.

@@ -2,11 +2,11 @@ extension Layout {
     /// Draws title, panels, labels, colour bar and legend, in that order.
     func draw(_ figure: MatrixFigure, on canvas: inout Canvas) {
         var y = Heatmap.margin
-        canvas.text(figure.title, x: Heatmap.margin, y: y, scale: titleScale)
-        y += BitmapFont.lineHeight * titleScale + 4
+        canvas.text(figure.title, x: Heatmap.margin, y: y, style: title)
+        y += title.height + 6
         for line in Layout.headerLines(figure, notes) {
-            canvas.text(line, x: Heatmap.margin, y: y, scale: 1, .softInk)
-            y += BitmapFont.lineHeight
+            canvas.text(line, x: Heatmap.margin, y: y, style: label, .softInk)
+            y += label.lineHeight
         }
 
         for (p, row) in figure.panels.enumerated() {
@@ -14,7 +14,7 @@ extension Layout {
                 let (x0, y0) = origin(p, q)
                 // Captions sit above everything that belongs to their panel (the top row's labels too).
                 let captionY = y0 - captionBand - (p == 0 ? columnBand : 0)
-                if captionBand > 0 { canvas.text(matrix.caption, x: x0, y: captionY, scale: 1, .softInk) }
+                if captionBand > 0 { canvas.text(matrix.caption, x: x0, y: captionY, style: label, .softInk) }
                 drawCells(matrix, kind: figure.kind, x0: x0, y0: y0, on: &canvas)
                 canvas.frame(x: x0 - 1, y: y0 - 1, width: panelWidth + 2, height: panelHeight + 2, .frame)
                 if let stride = labelStride {
@@ -73,22 +73,25 @@ extension Layout {
     }
 
     private func drawRowLabels(_ labels: [String], stride: Int, x0: Int, y0: Int, on canvas: inout Canvas) {
+        let ink = canvas.palette.index(.ink)
         for (i, label) in labels.enumerated() where i % stride == 0 {
-            let text = Layout.shorten(label)
-            let y = y0 + i * cell + (cell - BitmapFont.ascent * labelScale) / 2
-            canvas.text(text, x: x0 - 6 - BitmapFont.width(text, scale: labelScale), y: y, scale: labelScale)
+            let shaped = self.label.font.shape(Layout.shorten(label))
+            let y = y0 + i * cell + (cell - self.label.height) / 2       // the glyph box centred on its row
+            canvas.draw(shaped, x: x0 - 6 - shaped.width * self.label.scale, y: y, scale: self.label.scale, ink)
         }
     }
 
     private func drawColumnLabels(_ labels: [String], stride: Int, x0: Int, y0: Int, on canvas: inout Canvas) {
+        let ink = canvas.palette.index(.ink), scale = self.label.scale
         for (j, label) in labels.enumerated() where j % stride == 0 {
-            let text = Layout.shorten(label)
+            let shaped = self.label.font.shape(Layout.shorten(label))
             if uprightColumnLabels {
-                let x = x0 + j * cell + (cell - BitmapFont.width(text, scale: labelScale)) / 2
-                canvas.text(text, x: x, y: y0 - 4 - BitmapFont.lineHeight * labelScale + 2 * labelScale, scale: labelScale)
+                let x = x0 + j * cell + (cell - shaped.width * scale) / 2
+                canvas.draw(shaped, x: x, y: y0 - 5 - self.label.height, scale: scale, ink)
             } else {
-                let x = x0 + j * cell + (cell - BitmapFont.ascent * labelScale) / 2
-                canvas.text(text, x: x, y: y0 - 6, scale: labelScale, direction: .up)
+                // Rotated, the glyph box's height runs across the column: centre it on the cell.
+                let x = x0 + j * cell + (cell - self.label.height) / 2
+                canvas.draw(shaped, x: x, y: y0 - 6, scale: scale, ink, direction: .up)
             }
         }
     }
@@ -105,36 +108,25 @@ extension Layout {
         for tick in Ticks.nice(Double(scale.low), Double(scale.high)) {
             let r = Int(((Double(scale.high) - tick) / Double(scale.high - scale.low) * Double(barHeight - 1)).rounded())
             canvas.fill(x: x + w, y: y + r, width: 4, height: 1, .ink)
-            canvas.text(Ticks.label(tick), x: x + w + 7, y: y + r - BitmapFont.ascent / 2, scale: 1)
+            canvas.text(Ticks.label(tick), x: x + w + 8, y: y + r - self.label.height / 2, style: self.label)
         }
-        if !label.isEmpty { canvas.text(label, x: x, y: y + barHeight + 8, scale: 1, .softInk) }
+        if !label.isEmpty { canvas.text(label, x: x, y: y + barHeight + 8, style: self.label, .softInk) }
     }
 
     private func drawLegend(kind: MatrixFigure.Kind, on canvas: inout Canvas) {
-        var entries: [(swatch: Swatch, text: String)] = []
-        if case .mask = kind {
-            entries.append((.value(MaskStyle.allowedValue), "may attend"))
-            entries.append((.hatched, "blocked: may not attend"))
-        } else if seen.blocked {
-            entries.append((.hatched, "blocked by the mask"))
-        }
-        if seen.notANumber { entries.append((.fixed(.notANumber), "NaN")) }
-        if seen.infinite { entries.append((.fixed(.infinite), "+/-inf")) }
         var x = Heatmap.margin
-        let y = height - Heatmap.margin - 14
-        for entry in entries {
+        let y = height - Heatmap.margin - swatch
+        for entry in Layout.legendEntries(kind, seen) {
             switch entry.swatch {
-            case .value(let v): canvas.fill(x: x, y: y, width: 14, height: 14, canvas.palette.index(for: v))
-            case .hatched: canvas.hatch(x: x, y: y, width: 14, height: 14, spacing: 6)
-            case .fixed(let f): canvas.fill(x: x, y: y, width: 14, height: 14, f)
+            case .value(let v): canvas.fill(x: x, y: y, width: swatch, height: swatch, canvas.palette.index(for: v))
+            case .hatched: canvas.hatch(x: x, y: y, width: swatch, height: swatch, spacing: 6)
+            case .fixed(let f): canvas.fill(x: x, y: y, width: swatch, height: swatch, f)
             }
-            canvas.frame(x: x - 1, y: y - 1, width: 16, height: 16, .frame)
-            canvas.text(entry.text, x: x + 22, y: y + 4, scale: 1)
-            x += 22 + BitmapFont.width(entry.text, scale: 1) + 24
+            canvas.frame(x: x - 1, y: y - 1, width: swatch + 2, height: swatch + 2, .frame)
+            canvas.text(entry.text, x: x + swatch + 8, y: y, style: label)
+            x += swatch + 8 + label.width(entry.text) + 24
         }
     }
-
-    private enum Swatch { case value(Float), hatched, fixed(Palette.Fixed) }
 
     /// Long labels end in ".." so one token cannot push the picture wide.
     static func shorten(_ label: String) -> String {

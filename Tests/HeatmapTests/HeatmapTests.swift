@@ -74,18 +74,19 @@ let maskedColors: Set<RGB> = [Palette.Fixed.masked.rgb, Palette.Fixed.hatch.rgb]
 
     @Test func glyphsLandExactlyWhereDrawn() throws {
         var canvas = Canvas(width: 40, height: 30, palette: Palette(scale: .unit))
-        canvas.text("A", x: 5, y: 4, scale: 2)
+        canvas.text("A", x: 5, y: 4, style: TextStyle(font: .builtin, scale: 2))
         let image = try roundTrip(canvas)
         let ink = Palette.Fixed.ink.rgb
-        for (row, bits) in BitmapFont.rows("A").enumerated() {
+        let glyph = try #require(BitmapFont.glyph("A"))
+        for row in 0..<BitmapFont.glyphHeight {
             for column in 0..<5 {
-                let on = bits & (1 << (4 - column)) != 0
+                let on = glyph.isInk(row: row, column: column)
                 for dy in 0..<2 { for dx in 0..<2 {
                     #expect((image[5 + column * 2 + dx, 4 + row * 2 + dy] == ink) == on)
                 } }
             }
         }
-        #expect(BitmapFont.rows("é") == BitmapFont.fallback)
+        #expect(BitmapFont.glyph("é") == nil && Font.builtin.shape("é").glyphs.map(\.glyph) == [BitmapFont.box])
     }
 
     @Test func labelsPutInkBesideTheirOwnRows() throws {
