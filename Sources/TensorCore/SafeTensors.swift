@@ -10,11 +10,19 @@ public enum SafeTensors {
         public let description: String
     }
 
-    /// Reads a file through a memory map: a checkpoint's pages are touched once, as each tensor is
-    /// converted, instead of the whole file being copied into memory first. (The price of mapping:
-    /// a file truncated by another process while it is being read can stop this one with SIGBUS.)
+    /// Reads a file through a memory map: each tensor is converted straight from the mapped pages
+    /// into its own Float32 storage, and the pages are given back as soon as they are converted,
+    /// so reading holds the Float32 copy and only a few megabytes of the file besides.
+    /// (The price of mapping: a file truncated by another process while it is being read can stop
+    /// this one with SIGBUS.) A file that cannot be opened throws a `FormatError` too.
     public static func read(_ url: URL) throws -> [String: Tensor] {
-        try decode(Data(contentsOf: url, options: .alwaysMapped))
+        let file: MappedFile
+        do { file = try MappedFile(url) } catch let error as MappedFile.OpenError {
+            throw FormatError(description: error.description)
+        }
+        return try withExtendedLifetime(file) {
+            try decode(bytes: file.bytes, finishedBelow: file.release(upTo:)).tensors
+        }
     }
 
     public static func decode(_ data: Data) throws -> [String: Tensor] {
@@ -24,20 +32,28 @@ public enum SafeTensors {
     /// The tensors and the free-form `__metadata__` strings of the header. Any input that is not a
     /// well-formed file throws a `FormatError` saying what is wrong; none traps.
     public static func decodeWithMetadata(_ data: Data) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        try data.withUnsafeBytes { bytes in
-            let headerEnd = try locateHeader(bytes)
-            let header = try SafeTensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
-            let dataSection = UnsafeRawBufferPointer(rebasing: bytes[headerEnd...])
-            // Every check passes before any tensor is converted.
-            let encodings = try header.entries.map { try check($0, dataSize: dataSection.count) }
-            try checkNoOverlap(header.entries)
-            var tensors: [String: Tensor] = [:]
-            for (entry, encoding) in zip(header.entries, encodings) {
-                let raw = UnsafeRawBufferPointer(rebasing: dataSection[entry.start..<entry.end])
-                tensors[entry.name] = Tensor(shape: entry.shape, scalars: encoding.floats(raw))
-            }
-            return (tensors, header.metadata)
+        try data.withUnsafeBytes { try decode(bytes: $0, finishedBelow: { _ in }) }
+    }
+
+    /// Decodes a whole file's bytes. `finishedBelow(offset)` is told, as the tensors are made,
+    /// that no byte before `offset` will be read again.
+    static func decode(bytes: UnsafeRawBufferPointer, finishedBelow: (Int) -> Void)
+        throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let headerEnd = try locateHeader(bytes)
+        let header = try SafeTensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
+        let dataSection = UnsafeRawBufferPointer(rebasing: bytes[headerEnd...])
+        // Every check passes before any tensor is converted.
+        let encodings = try header.entries.map { try check($0, dataSize: dataSection.count) }
+        try checkNoOverlap(header.entries)
+        // Converted in file order, so the pages behind the last tensor made can be given back.
+        var tensors: [String: Tensor] = [:]
+        tensors.reserveCapacity(header.entries.count)
+        for (entry, encoding) in zip(header.entries, encodings).sorted(by: { $0.0.start < $1.0.start }) {
+            let raw = UnsafeRawBufferPointer(rebasing: dataSection[entry.start..<entry.end])
+            let scalars = encoding.floats(raw) { converted in finishedBelow(headerEnd + entry.start + converted) }
+            tensors[entry.name] = Tensor(shape: entry.shape, scalars: scalars)
         }
+        return (tensors, header.metadata)
     }
 
     /// The end of the JSON header: 8 plus the little-endian UInt64 length the file starts with,
