@@ -239,6 +239,17 @@ import Testing
         BadFile(problem: "control characters in a name", bytes: F.safetensors(header: """
             {"a\\nb": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}
             """, data: [0, 0, 0, 0]), mentions: ["'a\\nb'"]),
+        BadFile(problem: "a name given twice", bytes: F.safetensors(header: """
+            {"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, \
+            "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}
+            """, data: [UInt8](repeating: 0, count: 8)), mentions: ["safetensors header names 'a' twice"]),
+        BadFile(problem: "a name given twice, once escaped", bytes: F.safetensors(header: """
+            {"__metadata__": {"x": "{\\"a\\": 1}"}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, \
+            "\\u0061": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}
+            """, data: [UInt8](repeating: 0, count: 8)), mentions: ["safetensors header names 'a' twice"]),
+        BadFile(problem: "metadata given twice", bytes: F.safetensors(header: """
+            {"__metadata__": {}, "__metadata__": {"format": "pt"}}
+            """, data: []), mentions: ["names '__metadata__' twice"]),
     ]
 
     @Test(arguments: npy) func badNpyFileSaysWhatIsWrong(_ file: BadFile) {
