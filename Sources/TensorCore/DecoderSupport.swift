@@ -29,14 +29,18 @@ enum ShapeSize: Equatable {
 }
 
 /// The scalar encodings the decoders read, all little-endian (like the hosts attnlab runs on).
+/// The integer ones are for the few integer buffers checkpoints carry beside their weights (BERT's
+/// `position_ids`, a causal-mask `bias`); they become Float32 exactly up to 2²⁴.
 enum ScalarEncoding {
     case f32, f64, f16, bf16
+    case i64, i32, i16, i8, u8, bool
 
     var byteCount: Int {
         switch self {
-        case .f32: 4
-        case .f64: 8
-        case .f16, .bf16: 2
+        case .f64, .i64: 8
+        case .f32, .i32: 4
+        case .f16, .bf16, .i16: 2
+        case .i8, .u8, .bool: 1
         }
     }
 }

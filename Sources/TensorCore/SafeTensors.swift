@@ -4,7 +4,8 @@ import Foundation
 /// JSON header naming each tensor's dtype, shape and byte range, then the raw data.
 /// https://huggingface.co/docs/safetensors
 ///
-/// attnlab reads F32, F64, F16 and BF16 (converted to Float32) and writes F32.
+/// attnlab reads F32, F64, F16 and BF16, and the integer dtypes I64, I32, I16, I8, U8 and BOOL
+/// (all converted to Float32), and writes F32.
 public enum SafeTensors {
     public struct FormatError: Error, CustomStringConvertible {
         public let description: String
@@ -88,8 +89,15 @@ public enum SafeTensors {
         case "F64": encoding = .f64
         case "F16": encoding = .f16
         case "BF16": encoding = .bf16
+        case "I64": encoding = .i64
+        case "I32": encoding = .i32
+        case "I16": encoding = .i16
+        case "I8": encoding = .i8
+        case "U8": encoding = .u8
+        case "BOOL": encoding = .bool
         default:
-            throw FormatError(description: "\(label) has dtype \(printable(entry.dtype)); attnlab reads F32, F64, F16 and BF16")
+            throw FormatError(description: "\(label) has dtype \(printable(entry.dtype)); "
+                              + "attnlab reads F32, F64, F16, BF16, I64, I32, I16, I8, U8 and BOOL")
         }
         switch ShapeSize(shape: entry.shape, scalarSize: encoding.byteCount) {
         case .negative(let dimension):

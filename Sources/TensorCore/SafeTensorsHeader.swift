@@ -22,7 +22,10 @@ struct SafeTensorsHeader {
             throw failure("safetensors header is not valid UTF-8")
         }
         // The format requires it; it also keeps JSONDecoder from guessing UTF-16 or UTF-32.
-        guard text.first == UInt8(ascii: "{") else { throw failure("safetensors header does not start with '{'") }
+        guard !text.isEmpty else { throw failure("safetensors header length is 0; even a file of no tensors has the header {}") }
+        guard text.first == UInt8(ascii: "{") else {
+            throw failure("safetensors header is not a JSON object: it does not start with '{'")
+        }
         let decoded: Decoded
         do {
             decoded = try JSONDecoder().decode(Decoded.self, from: Data(text))

@@ -40,6 +40,12 @@ extension ScalarEncoding {
             case .f64: convertF64(from, to, range.count)
             case .f16: convertF16(from, to, range.count)
             case .bf16: convertBF16(from, to, range.count)
+            case .i64: convertInteger(from, to, range.count, as: Int64.self)
+            case .i32: convertInteger(from, to, range.count, as: Int32.self)
+            case .i16: convertInteger(from, to, range.count, as: Int16.self)
+            case .i8: convertInteger(from, to, range.count, as: Int8.self)
+            case .u8: convertInteger(from, to, range.count, as: UInt8.self)
+            case .bool: for i in 0..<range.count { to[i] = from.load(fromByteOffset: i, as: UInt8.self) == 0 ? 0 : 1 }
             }
         }
     }
@@ -47,6 +53,13 @@ extension ScalarEncoding {
 
 private func convertF64(_ source: UnsafeRawPointer, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { target[i] = Float(source.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+}
+
+private func convertInteger<Integer: FixedWidthInteger>(_ source: UnsafeRawPointer, _ target: UnsafeMutablePointer<Float>,
+                                                        _ count: Int, as _: Integer.Type) {
+    for i in 0..<count {
+        target[i] = Float(source.loadUnaligned(fromByteOffset: i * MemoryLayout<Integer>.size, as: Integer.self))
+    }
 }
 
 private func convertBF16(_ source: UnsafeRawPointer, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
