@@ -39,7 +39,9 @@ extension ModelFolder {
     public static func measureLoad(_ folder: URL) throws -> LoadMeasurement {
         let files = try plan(try resolve(folder))
         let fileBytes = files.urls.reduce(0) { total, url in
-            total + ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0)
+            // The size of what a link (a cache snapshot's file) points at, not of the link.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
+            return total + (attributes?[.size] as? Int ?? 0)
         }
         let before = residentBytes()
         let start = DispatchTime.now().uptimeNanoseconds

@@ -30,9 +30,22 @@ public enum ModelFolder {
             throw CheckpointError(path: path.path, problem: "is a file, not a model folder; \(hint)")
         case .folder:
             let snapshots = path.appendingPathComponent("snapshots")
-            guard kind(of: snapshots) == .folder else { return path }
+            guard kind(of: snapshots) == .folder else {
+                try checkNotACacheRoot(path)
+                return path
+            }
             return try snapshot(of: path, in: snapshots)
         }
+    }
+
+    /// The cache's own root (`~/.cache/huggingface/hub`) holds one `models--ORG--NAME` folder per
+    /// model: say so, rather than that model.safetensors is missing.
+    private static func checkNotACacheRoot(_ folder: URL) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let models = names.filter { $0.hasPrefix("models--") }.sorted()
+        guard let first = models.first, !names.contains(weightsFile), !names.contains(indexFile) else { return }
+        throw CheckpointError(path: folder.path, problem: "is a Hugging Face cache of \(models.count) "
+                              + "model\(models.count == 1 ? "" : "s"); give one of them, such as \(folder.appendingPathComponent(first).path)")
     }
 
     /// The snapshot of a Hugging Face cache folder (`refs/main` holds a commit hash; the files are

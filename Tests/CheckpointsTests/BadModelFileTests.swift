@@ -140,6 +140,11 @@ import Testing
         Row(name: "a file instead of a folder", make: { try F.weights(F.goodFile, in: $0).appendingPathComponent(st) },
             load: .weights, file: st, fragment: "is a file, not a model folder; give the folder that holds it"),
         // Hugging Face cache folders
+        Row(name: "the cache's own root folder", make: { root in
+                _ = try F.cache(in: root.appendingPathComponent("hub"), snapshots: [F.hash], main: F.hash, files: [st: F.goodFile])
+                return root.appendingPathComponent("hub")
+            }, load: .weights, file: "hub",
+            fragment: "is a Hugging Face cache of 1 model; give one of them, such as "),
         Row(name: "refs/main names a missing snapshot",
             make: { try F.cache(in: $0, snapshots: [F.otherHash], main: F.hash, files: [st: F.goodFile]) }, load: .weights,
             file: "refs/main", fragment: "names commit \(F.hash), but snapshots/\(F.hash) is missing"),

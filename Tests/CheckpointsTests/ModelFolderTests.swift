@@ -80,5 +80,8 @@ import Transformer
         #expect(measured.peakResidentBytes > 0 && measured.peakResidentBytes >= measured.peakGrowthBytes)
         #expect(!measured.description.contains("\n") && measured.description.hasPrefix("2 tensors in "))
         #expect(throws: CheckpointError.self) { try ModelFolder.measureLoad(folder.appendingPathComponent("none")) }
+        // In a cache the snapshot's files are links: their targets are measured.
+        let cache = try F.cache(in: folder, snapshots: [F.hash], main: F.hash, files: ["model.safetensors": F.goodFile])
+        #expect(try ModelFolder.measureLoad(cache).fileBytes == F.goodFile.count)
     }
 }
