@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Raw little-endian scalars from a file turned into Float32, in plain loops the compiler vectorises.
 ///
 /// Checkpoints are often stored in 16 bits. `Float(Float16(bitPattern:))` is a library call per
@@ -5,6 +9,7 @@
 /// below converts about eight times faster (40 million scalars: 0.02 s against 0.15 s on one core).
 /// (Swift's SIMD8 types were slower still here: their lane-wise selects are not compiled to vector
 /// instructions.) bfloat16 is simply the top half of a Float32.
+///
 /// Large tensors are split across the cores; each range is converted the same way, so the result
 /// does not depend on the split.
 extension ScalarEncoding {
@@ -22,6 +27,7 @@ extension ScalarEncoding {
             var done = 0
             while done < count {
                 let next = min(count, done + piece)
+                populatePages(UnsafeMutableRawPointer(target + done), byteCount: (next - done) * 4)
                 convert(source + done * byteCount, to: target + done, count: next - done)
                 done = next
                 converted(done * byteCount)
@@ -53,6 +59,18 @@ extension ScalarEncoding {
 
 private func convertF64(_ source: UnsafeRawPointer, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { target[i] = Float(source.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+}
+
+/// Asks Linux (5.14 and later) to back a fresh allocation with memory in one call, instead of one
+/// page fault per 4 KiB page as the conversion first writes it: a quarter less CPU time for a
+/// GPT-2-sized checkpoint. Elsewhere, or on an older kernel that refuses, the faults happen as usual.
+private func populatePages(_ start: UnsafeMutableRawPointer, byteCount: Int) {
+    #if os(Linux)
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let first = (Int(bitPattern: start) + page - 1) / page * page, end = (Int(bitPattern: start) + byteCount) / page * page
+    guard end > first, let aligned = UnsafeMutableRawPointer(bitPattern: first) else { return }
+    _ = madvise(aligned, end - first, MADV_POPULATE_WRITE)
+    #endif
 }
 
 private func convertInteger<Integer: FixedWidthInteger>(_ source: UnsafeRawPointer, _ target: UnsafeMutablePointer<Float>,
