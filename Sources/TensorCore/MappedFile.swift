@@ -36,7 +36,9 @@ final class MappedFile {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+        // MAP_FAILED is (void *)-1, a macro Swift does not import on every platform.
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0),
+              address != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw OpenError(description: "cannot be mapped into memory (\(Self.systemError()))")
         }
         // Read ahead of the reader, which walks the file once from start to end.
