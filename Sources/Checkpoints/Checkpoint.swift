@@ -93,23 +93,24 @@ public enum Checkpoint {
     /// Reads a checkpoint folder: the model, tokenizer.json's text (nil when the folder has none;
     /// the model then runs on ids, labelled with their numbers) and the special ids generation
     /// needs. Any problem throws a `CheckpointError` naming the file and the field or tensor.
-    public static func load(from folder: URL) throws -> LoadedCheckpoint {
+    public static func load(from given: URL) throws -> LoadedCheckpoint {
+        let folder = try ModelFolder.resolve(given)
         let found = try readModel(from: folder)
         var config = found.config
         var weights = ModelWeights.zeros(config, found.architecture)
         switch found.reader {
         case .gpt2:
-            var tensors = try readTensors(folder, skipping: GPT2Layout.isBuffer)
+            var tensors = try ModelFolder.readTensors(folder, skipping: GPT2Layout.isBuffer)
             tensors = try GPT2Layout.normalised(tensors, config, folder: folder)
             try GPT2Layout.expected(config).check(tensors, folder: folder)
             try load(&weights, GPT2Layout.attnlabTensors(tensors, config), folder: folder)
         case .attnlab:
-            let tensors = try readTensors(folder) { _ in false }
+            let tensors = try ModelFolder.readTensors(folder)
             try NativeLayout.expected(weights).check(tensors, folder: folder)
             try load(&weights, tensors, folder: folder)
         case .huggingFace(var adapter):
             let ignored = type(of: adapter).isIgnored
-            weights = try HuggingFaceLayout.weights(&adapter, readTensors(folder, skipping: ignored), folder: folder)
+            weights = try HuggingFaceLayout.weights(&adapter, ModelFolder.readTensors(folder, skipping: ignored), folder: folder)
             config = adapter.config
         }
         let model = try TransformerModel(architecture: found.architecture, config: config, weights: weights)
@@ -128,8 +129,8 @@ public enum Checkpoint {
     /// Reads config.json alone: which architecture and configuration the checkpoint holds, and in
     /// which layout. Cheap, so a caller can check a model's size before loading its weights. (A
     /// Hugging Face file whose tied head turns out to be a head of its own loads untied.)
-    public static func readConfig(from folder: URL) throws -> (architecture: Architecture, config: ModelConfig, layout: Layout) {
-        let found = try readModel(from: folder)
+    public static func readConfig(from given: URL) throws -> (architecture: Architecture, config: ModelConfig, layout: Layout) {
+        let found = try readModel(from: try ModelFolder.resolve(given))
         return (found.architecture, found.config, found.layout)
     }
 
@@ -187,19 +188,6 @@ public enum Checkpoint {
             throw file.problem("model_type", "is \"\(type)\"; attnlab reads \(known) checkpoints")
         }
         return layout
-    }
-
-    /// model.safetensors' tensors, less those `skip` names (never converted: buffers of other dtypes).
-    private static func readTensors(_ folder: URL, skipping skip: (String) -> Bool) throws -> [String: Tensor] {
-        let url = folder.appendingPathComponent(weightsFile)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw CheckpointError(folder, weightsFile, "is missing: \(contents)")
-        }
-        do { return try SafeTensors.read(url, skipping: skip) } catch let error as SafeTensors.FormatError {
-            throw CheckpointError(folder, weightsFile, error.description)
-        } catch {
-            throw CheckpointError(folder, weightsFile, "cannot be read (\(error.localizedDescription))")
-        }
     }
 
     /// tokenizer.json's text, or nil when there is none. It must be a JSON object; a word-level

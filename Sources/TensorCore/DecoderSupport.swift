@@ -29,49 +29,25 @@ enum ShapeSize: Equatable {
 }
 
 /// The scalar encodings the decoders read, all little-endian (like the hosts attnlab runs on).
+/// The integer ones are for the few integer buffers checkpoints carry beside their weights (BERT's
+/// `position_ids`, a causal-mask `bias`); they become Float32 exactly up to 2²⁴.
 enum ScalarEncoding {
     case f32, f64, f16, bf16
+    case i64, i32, i16, i8, u8, bool
 
     var byteCount: Int {
         switch self {
-        case .f32: 4
-        case .f64: 8
-        case .f16, .bf16: 2
-        }
-    }
-
-    /// The scalars in `bytes`, whose count must be a multiple of `byteCount`.
-    ///
-    /// Reads at any alignment (a safetensors or .npy payload may start at any byte of a mapped
-    /// file): Float32 is copied as raw bytes, the others are loaded unaligned, one pass each.
-    func floats(_ bytes: UnsafeRawBufferPointer) -> [Float] {
-        let count = bytes.count / byteCount
-        guard count > 0, let source = bytes.baseAddress else { return [] }
-        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            guard let target = out.baseAddress else { return }   // capacity > 0, so never nil
-            switch self {
-            case .f32:
-                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: count * 4)
-            case .f64:
-                for i in 0..<count { target[i] = Float(source.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
-            case .f16:
-                for i in 0..<count {
-                    target[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
-                }
-            case .bf16:
-                // bfloat16 is the top half of a Float32.
-                for i in 0..<count {
-                    target[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) << 16)
-                }
-            }
-            initialized = count
+        case .f64, .i64: 8
+        case .f32, .i32: 4
+        case .f16, .bf16, .i16: 2
+        case .i8, .u8, .bool: 1
         }
     }
 }
 
 /// Text from a file made safe for a one-line error message: control and non-ASCII characters
 /// escaped, and at most `limit` characters kept, so a hostile name cannot flood or split the line.
-func printable(_ text: some StringProtocol, limit: Int = 60) -> String {
+public func printable(_ text: some StringProtocol, limit: Int = 60) -> String {
     var out = ""
     var kept = 0
     for scalar in text.unicodeScalars {

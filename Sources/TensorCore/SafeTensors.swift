@@ -4,24 +4,26 @@ import Foundation
 /// JSON header naming each tensor's dtype, shape and byte range, then the raw data.
 /// https://huggingface.co/docs/safetensors
 ///
-/// attnlab reads F32, F64, F16 and BF16 (converted to Float32) and writes F32.
+/// attnlab reads F32, F64, F16 and BF16, and the integer dtypes I64, I32, I16, I8, U8 and BOOL
+/// (all converted to Float32), and writes F32.
 public enum SafeTensors {
     public struct FormatError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// Reads a file through a memory map: a checkpoint's pages are touched once, as each tensor is
-    /// converted, instead of the whole file being copied into memory first. (The price of mapping:
-    /// a file truncated by another process while it is being read can stop this one with SIGBUS.)
-    public static func read(_ url: URL) throws -> [String: Tensor] {
-        try decode(Data(contentsOf: url, options: .alwaysMapped))
-    }
-
-    /// Reads a file, leaving out the tensors `skip` names: their bytes are checked to lie in the
-    /// file, but their dtype is not read, so a checkpoint's integer buffers (BERT's int64
-    /// `position_ids`) need no conversion attnlab has no use for.
-    public static func read(_ url: URL, skipping skip: (String) -> Bool) throws -> [String: Tensor] {
-        try decodeWithMetadata(Data(contentsOf: url, options: .alwaysMapped), skipping: skip).tensors
+    /// Reads a file through a memory map: each tensor is converted straight from the mapped pages
+    /// into its own Float32 storage, and the pages are given back as soon as they are converted,
+    /// so reading holds the Float32 copy and only a few megabytes of the file besides.
+    /// (The price of mapping: a file truncated by another process while it is being read can stop
+    /// this one with SIGBUS.) A file that cannot be opened throws a `FormatError` too.
+    public static func read(_ url: URL, skipping skip: (String) -> Bool = { _ in false }) throws -> [String: Tensor] {
+        let file: MappedFile
+        do { file = try MappedFile(url) } catch let error as MappedFile.OpenError {
+            throw FormatError(description: error.description)
+        }
+        return try withExtendedLifetime(file) {
+            try decode(bytes: file.bytes, skipping: skip, finishedBelow: file.release(upTo:)).tensors
+        }
     }
 
     public static func decode(_ data: Data) throws -> [String: Tensor] {
@@ -32,27 +34,36 @@ public enum SafeTensors {
     /// well-formed file throws a `FormatError` saying what is wrong; none traps.
     public static func decodeWithMetadata(_ data: Data, skipping skip: (String) -> Bool = { _ in false }) throws
         -> (tensors: [String: Tensor], metadata: [String: String]) {
-        try data.withUnsafeBytes { bytes in
-            let headerEnd = try locateHeader(bytes)
-            let header = try SafeTensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
-            let dataSection = UnsafeRawBufferPointer(rebasing: bytes[headerEnd...])
-            // Every check passes before any tensor is converted.
-            let encodings = try header.entries.map { entry -> ScalarEncoding? in
-                if skip(entry.name) {
-                    try checkRange(entry, dataSize: dataSection.count)
-                    return nil
-                }
-                return try check(entry, dataSize: dataSection.count)
+        try data.withUnsafeBytes { try decode(bytes: $0, skipping: skip, finishedBelow: { _ in }) }
+    }
+
+    /// Decodes a whole file's bytes, leaving out the tensors `skip` names (their byte ranges are
+    /// still checked). `finishedBelow(offset)` is told, as the tensors are made, that no byte
+    /// before `offset` will be read again.
+    static func decode(bytes: UnsafeRawBufferPointer, skipping skip: (String) -> Bool = { _ in false },
+                       finishedBelow: (Int) -> Void) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let headerEnd = try locateHeader(bytes)
+        let header = try SafeTensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<headerEnd]))
+        let dataSection = UnsafeRawBufferPointer(rebasing: bytes[headerEnd...])
+        // Every check passes before any tensor is converted.
+        let encodings = try header.entries.map { entry -> ScalarEncoding? in
+            if skip(entry.name) {
+                try checkRange(entry, dataSize: dataSection.count)
+                return nil
             }
-            try checkNoOverlap(header.entries)
-            var tensors: [String: Tensor] = [:]
-            for (entry, encoding) in zip(header.entries, encodings) {
-                guard let encoding else { continue }
-                let raw = UnsafeRawBufferPointer(rebasing: dataSection[entry.start..<entry.end])
-                tensors[entry.name] = Tensor(shape: entry.shape, scalars: encoding.floats(raw))
-            }
-            return (tensors, header.metadata)
+            return try check(entry, dataSize: dataSection.count)
         }
+        try checkNoOverlap(header.entries)
+        // Converted in file order, so the pages behind the last tensor made can be given back.
+        var tensors: [String: Tensor] = [:]
+        tensors.reserveCapacity(header.entries.count)
+        for (entry, encoding) in zip(header.entries, encodings).sorted(by: { $0.0.start < $1.0.start }) {
+            guard let encoding else { continue }
+            let raw = UnsafeRawBufferPointer(rebasing: dataSection[entry.start..<entry.end])
+            let scalars = encoding.floats(raw) { converted in finishedBelow(headerEnd + entry.start + converted) }
+            tensors[entry.name] = Tensor(shape: entry.shape, scalars: scalars)
+        }
+        return (tensors, header.metadata)
     }
 
     /// The end of the JSON header: 8 plus the little-endian UInt64 length the file starts with,
@@ -81,8 +92,15 @@ public enum SafeTensors {
         case "F64": encoding = .f64
         case "F16": encoding = .f16
         case "BF16": encoding = .bf16
+        case "I64": encoding = .i64
+        case "I32": encoding = .i32
+        case "I16": encoding = .i16
+        case "I8": encoding = .i8
+        case "U8": encoding = .u8
+        case "BOOL": encoding = .bool
         default:
-            throw FormatError(description: "\(label) has dtype \(printable(entry.dtype)); attnlab reads F32, F64, F16 and BF16")
+            throw FormatError(description: "\(label) has dtype \(printable(entry.dtype)); "
+                              + "attnlab reads F32, F64, F16, BF16, I64, I32, I16, I8, U8 and BOOL")
         }
         switch ShapeSize(shape: entry.shape, scalarSize: encoding.byteCount) {
         case .negative(let dimension):

@@ -22,7 +22,10 @@ struct SafeTensorsHeader {
             throw failure("safetensors header is not valid UTF-8")
         }
         // The format requires it; it also keeps JSONDecoder from guessing UTF-16 or UTF-32.
-        guard text.first == UInt8(ascii: "{") else { throw failure("safetensors header does not start with '{'") }
+        guard !text.isEmpty else { throw failure("safetensors header length is 0; even a file of no tensors has the header {}") }
+        guard text.first == UInt8(ascii: "{") else {
+            throw failure("safetensors header is not a JSON object: it does not start with '{'")
+        }
         let decoded: Decoded
         do {
             decoded = try JSONDecoder().decode(Decoded.self, from: Data(text))
@@ -31,6 +34,50 @@ struct SafeTensorsHeader {
         }
         entries = decoded.entries.sorted { $0.name < $1.name }
         metadata = decoded.metadata
+        try Self.checkNamesAreUnique(text, decodedCount: entries.count + (decoded.hasMetadata ? 1 : 0))
+    }
+
+    /// JSONDecoder keeps the first of two equal keys and drops the other without a word, so a
+    /// header naming a tensor twice would load whichever came first. The header's top-level keys
+    /// are counted here straight from the text (it is known to be valid JSON by now); if there are
+    /// more than JSONDecoder returned, the keys are decoded to find the name that repeats.
+    private static func checkNamesAreUnique(_ text: [UInt8], decodedCount: Int) throws {
+        let keys = topLevelKeys(text)
+        guard keys.count != decodedCount else { return }
+        // The keys' own JSON text, escapes and all, decoded together: "a" and "\u0061" are the same name.
+        let list = Data([UInt8(ascii: "[")] + Array(keys.map { Array(text[$0]) }.joined(separator: [UInt8(ascii: ",")]))
+                        + [UInt8(ascii: "]")])
+        let names = (try? JSONDecoder().decode([String].self, from: list)) ?? []
+        var seen = Set<String>()
+        let repeated = names.first { !seen.insert($0).inserted } ?? "?"
+        throw failure("safetensors header names '\(printable(repeated))' twice")
+    }
+
+    /// The byte ranges of the top-level object's keys, quotes included, in valid JSON text: a string
+    /// at depth 1 that follows '{' or ','.
+    private static func topLevelKeys(_ text: [UInt8]) -> [Range<Int>] {
+        var keys: [Range<Int>] = []
+        var depth = 0, previous: UInt8 = 0, index = 0
+        while index < text.count {
+            let byte = text[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                let start = index
+                index += 1
+                while index < text.count, text[index] != UInt8(ascii: "\"") {
+                    index += text[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                if depth == 1, previous == UInt8(ascii: "{") || previous == UInt8(ascii: ",") {
+                    keys.append(start..<min(index + 1, text.count))
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+            if !(byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D) { previous = byte }
+            index += 1
+        }
+        return keys
     }
 
     /// The header as JSONDecoder reads it: its strict number handling rejects 2.5, true or 1e30
@@ -38,12 +85,14 @@ struct SafeTensorsHeader {
     private struct Decoded: Decodable {
         var entries: [Entry] = []
         var metadata: [String: String] = [:]
+        var hasMetadata = false
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: NameKey.self)
             for key in container.allKeys {
                 if key.stringValue == "__metadata__" {
                     metadata = try container.decode([String: String].self, forKey: key)
+                    hasMetadata = true
                 } else {
                     let fields = try container.decode(Fields.self, forKey: key)
                     guard fields.data_offsets.count == 2 else {

@@ -81,6 +81,23 @@ enum DecoderFixtures {
                                         "a": Tensor(shape: [3], scalars: [5, 6, 7])], metadata: ["format": "pt"])),
             [UInt8](SafeTensors.encode(["empty": Tensor(zeros: [2, 0, 3]), "one": Tensor(shape: [1], scalars: [9])])),
             mixedSafetensors,
+            integerSafetensors,
         ]
     }
+
+    /// The integer dtypes, one tensor each, packed with no padding so most start at odd offsets.
+    static let integerSafetensors: [UInt8] = {
+        let i64: [Int64] = [0, 1, -3, 1 << 40], i32: [Int32] = [-7, 70_000], i16: [Int16] = [-300]
+        let data = i64.withUnsafeBytes { Array($0) } + i32.withUnsafeBytes { Array($0) } + i16.withUnsafeBytes { Array($0) }
+            + [0xFE, 0xFE, 0, 1, 7]   // I8 [-2], U8 [254], BOOL [false, true, true]
+        let header = """
+            {"position_ids": {"dtype": "I64", "shape": [1, 4], "data_offsets": [0, 32]}, \
+            "i32": {"dtype": "I32", "shape": [2], "data_offsets": [32, 40]}, \
+            "i16": {"dtype": "I16", "shape": [1], "data_offsets": [40, 42]}, \
+            "i8": {"dtype": "I8", "shape": [1], "data_offsets": [42, 43]}, \
+            "u8": {"dtype": "U8", "shape": [1], "data_offsets": [43, 44]}, \
+            "mask": {"dtype": "BOOL", "shape": [3], "data_offsets": [44, 47]}}
+            """
+        return safetensors(header: header, data: data)
+    }()
 }

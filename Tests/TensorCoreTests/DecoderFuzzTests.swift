@@ -35,6 +35,13 @@ import Testing
         #expect(mixed["half"] == Tensor(shape: [3], scalars: [1, 2, -2]))
         #expect(mixed["brain"] == Tensor(shape: [1, 2], scalars: [1, -0.5]))
         #expect(mixed["double"] == Tensor(shape: [], scalars: [3.25]))
+        let integers = try SafeTensors.decode(Data(DecoderFixtures.integerSafetensors))
+        #expect(integers["position_ids"] == Tensor(shape: [1, 4], scalars: [0, 1, -3, 1_099_511_627_776]))
+        #expect(integers["i32"] == Tensor(shape: [2], scalars: [-7, 70_000]))
+        #expect(integers["i16"] == Tensor(shape: [1], scalars: [-300]))
+        #expect(integers["i8"] == Tensor(shape: [1], scalars: [-2]))
+        #expect(integers["u8"] == Tensor(shape: [1], scalars: [254]))
+        #expect(integers["mask"] == Tensor(shape: [3], scalars: [0, 1, 1]))
     }
 
     @Test func safetensorsReadMapsTheFile() throws {
@@ -189,7 +196,9 @@ import Testing
                 mentions: ["header length 9223372036854775808"]),
         BadFile(problem: "header length past the end", bytes: F.safetensors(header: "{}", data: [], length: 3),
                 mentions: ["header length 3 exceeds the 2 bytes"]),
-        BadFile(problem: "empty header", bytes: F.safetensors(header: "", data: []), mentions: ["does not start with '{'"]),
+        BadFile(problem: "empty header", bytes: F.safetensors(header: "", data: []), mentions: ["header length is 0"]),
+        BadFile(problem: "header a JSON list", bytes: F.safetensors(header: "[1, 2]", data: []),
+                mentions: ["header is not a JSON object: it does not start with '{'"]),
         BadFile(problem: "non-UTF-8 header", bytes: F.safetensors(header: Array("{\"".utf8) + [0xC0, 0x80] + Array("\": 1}".utf8), data: []),
                 mentions: ["not valid UTF-8"]),
         BadFile(problem: "header not JSON", bytes: F.safetensors(header: "{dtype: F32}", data: []), mentions: ["not valid JSON"]),
@@ -211,8 +220,8 @@ import Testing
                 mentions: ["shape [2, 3] of F32 needs 24 bytes", "hold 20"]),
         BadFile(problem: "dtype mismatch", bytes: F.safetensors(entry: "\"dtype\": \"F64\", \"shape\": [4], \"data_offsets\": [0, 16]"),
                 mentions: ["F64 needs 32 bytes"]),
-        BadFile(problem: "unknown dtype", bytes: F.safetensors(entry: "\"dtype\": \"I8\", \"shape\": [4], \"data_offsets\": [0, 4]"),
-                mentions: ["dtype I8"]),
+        BadFile(problem: "unknown dtype", bytes: F.safetensors(entry: "\"dtype\": \"F8_E4M3\", \"shape\": [4], \"data_offsets\": [0, 4]"),
+                mentions: ["dtype F8_E4M3; attnlab reads F32, F64, F16, BF16, I64, I32, I16, I8, U8 and BOOL"]),
         BadFile(problem: "negative dimension", bytes: F.safetensors(entry: "\"dtype\": \"F32\", \"shape\": [-2, -3], \"data_offsets\": [0, 24]"),
                 mentions: ["negative dimension, -2"]),
         BadFile(problem: "shape product overflows", bytes: F.safetensors(
@@ -239,6 +248,17 @@ import Testing
         BadFile(problem: "control characters in a name", bytes: F.safetensors(header: """
             {"a\\nb": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}
             """, data: [0, 0, 0, 0]), mentions: ["'a\\nb'"]),
+        BadFile(problem: "a name given twice", bytes: F.safetensors(header: """
+            {"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, \
+            "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}
+            """, data: [UInt8](repeating: 0, count: 8)), mentions: ["safetensors header names 'a' twice"]),
+        BadFile(problem: "a name given twice, once escaped", bytes: F.safetensors(header: """
+            {"__metadata__": {"x": "{\\"a\\": 1}"}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, \
+            "\\u0061": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}
+            """, data: [UInt8](repeating: 0, count: 8)), mentions: ["safetensors header names 'a' twice"]),
+        BadFile(problem: "metadata given twice", bytes: F.safetensors(header: """
+            {"__metadata__": {}, "__metadata__": {"format": "pt"}}
+            """, data: []), mentions: ["names '__metadata__' twice"]),
     ]
 
     @Test(arguments: npy) func badNpyFileSaysWhatIsWrong(_ file: BadFile) {
