@@ -76,7 +76,7 @@ import Transformer
              "attnlab: --model loads a checkpoint, whose architecture, size and weights are its own: leave out --arch, --seed"),
             (["trace", "--model", folder.path, "--preset", "nano", "--width", "8", "--text", "a"],
              "attnlab: --model loads a checkpoint, whose architecture, size and weights are its own: leave out --preset, --width"),
-            (["trace", "--model", folder.path + "-missing", "--text", "a"], "attnlab: \(folder.path)-missing: no such checkpoint folder"),
+            (["trace", "--model", folder.path + "-missing", "--text", "a"], "attnlab: \(folder.path)-missing: no such model folder"),
             (["check", "causality", "--model", folder.path, "--text", "c a f", "--to", "dog"],
              "attnlab: --to 'dog' must be a word of the checkpoint's vocabulary, different from 'a'"),
             (["generate", "--model", encoder.path, "--text", "a b"],

@@ -21,10 +21,10 @@ import Transformer
 
     static let cases: [Case] = [
         Case(name: "no folder", layout: .gpt2, change: { try FileManager.default.removeItem(at: $0) },
-             file: "", problem: "no such checkpoint folder"),
+             file: "", problem: "no such model folder"),
         Case(name: "a file, not a folder", layout: .gpt2,
              change: { try FileManager.default.removeItem(at: $0); try Data().write(to: $0) },
-             file: "", problem: "is a file; a checkpoint folder holds config.json, model.safetensors and tokenizer.json"),
+             file: "", problem: "is a file, not a model folder; a model folder holds model.safetensors (or its shards) and config.json"),
         Case(name: "no config.json", layout: .gpt2, change: { try remove($0, "config.json") },
              file: "config.json", problem: "is missing: a checkpoint folder holds config.json, model.safetensors and tokenizer.json"),
         Case(name: "config.json is not JSON", layout: .gpt2, change: { try write($0, "config.json", "{\"n_embd\": 16,") },
@@ -50,7 +50,7 @@ import Transformer
              change: { try editConfig($0) { $0["architecture"] = "sideways" } },
              file: "config.json", problem: "field 'architecture' must be one of encoder-only, decoder-only, encoder-decoder, not \"sideways\""),
         Case(name: "no model.safetensors", layout: .gpt2, change: { try remove($0, "model.safetensors") },
-             file: "model.safetensors", problem: "is missing: a checkpoint folder holds config.json, model.safetensors and tokenizer.json"),
+             file: "model.safetensors", problem: "is missing: a model folder holds model.safetensors, or shards listed in model.safetensors.index.json"),
         Case(name: "model.safetensors is cut short", layout: .gpt2, change: { try write($0, "model.safetensors", "\u{10}\0\0\0\0\0\0\0{\"a\"") },
              file: "model.safetensors", problem: "safetensors header length 16 exceeds the 4 bytes after it"),
         Case(name: "a tensor is missing", layout: .gpt2, change: { try editTensors($0) { $0["transformer.h.1.ln_2.bias"] = nil } },
