@@ -26,6 +26,14 @@ import Testing
 
         /// Resolves the path as the command line does, then reads every tensor.
         static let weights = Load { _ = try ModelFolder.readTensors(try ModelFolder.resolve($0)) }
+        /// Reads config.json alone, as the command line does before loading the weights.
+        static let config = Load { _ = try Checkpoint.readConfig(from: $0) }
+        /// Loads the model, then asks its tokenizer for text (a broken tokenizer.json leaves the
+        /// model usable with ids, and refuses text with the reason).
+        static let tokenizer = Load {
+            let loaded = try Checkpoint.load(from: $0)
+            try Checkpoint.tokenizer(loaded, folder: $0).checkEncodable("the bank")
+        }
     }
 
     typealias F = ModelFolderFixtures
@@ -163,7 +171,7 @@ import Testing
                 try FileManager.default.removeItem(at: cache.appendingPathComponent("blobs"))
                 return cache
             }, load: .weights, file: st, fragment: "is a link to ../../blobs/"),
-    ]
+    ] + configRows + tokenizerRows
 
     @Test func thereAreAtLeastTwentyFiveRows() {
         #expect(Self.rows.count >= 25)
