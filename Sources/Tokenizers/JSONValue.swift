@@ -154,9 +154,17 @@ struct JSONParser {
         position += 1  // opening quote
         var scalars = String.UnicodeScalarView()
         var runStart = position
-        func flushRun(_ parser: JSONParser, upTo end: Int) throws(Failure) {
+        func flushRun(_ parser: inout JSONParser, upTo end: Int) throws(Failure) {
             guard runStart < end else { return }
             guard let run = String(validating: parser.bytes[runStart..<end], as: UTF8.self) else {
+                // Point at the first byte that starts no character.
+                var good = runStart
+                while let length = (1...4).first(where: {
+                    good + $0 <= end && String(validating: parser.bytes[good..<good + $0], as: UTF8.self) != nil
+                }) {
+                    good += length
+                }
+                parser.position = good
                 throw parser.failure("text that is not UTF-8")
             }
             scalars.append(contentsOf: run.unicodeScalars)
@@ -164,11 +172,11 @@ struct JSONParser {
         while let byte = current {
             switch byte {
             case UInt8(ascii: "\""):
-                try flushRun(self, upTo: position)
+                try flushRun(&self, upTo: position)
                 position += 1
                 return String(scalars)
             case UInt8(ascii: "\\"):
-                try flushRun(self, upTo: position)
+                try flushRun(&self, upTo: position)
                 position += 1
                 scalars.append(try parseEscape())
                 runStart = position

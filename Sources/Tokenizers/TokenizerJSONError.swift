@@ -78,7 +78,8 @@ struct Field {
     func index(below limit: Int) throws(Problem) -> Int {
         guard case .number(let number)? = value else { throw wrongKind("a whole number") }
         guard number == number.rounded(), number >= 0, number < Double(limit) else {
-            throw problem("is \(Self.format(number)); it must be a whole number from 0 to \(limit - 1)")
+            let range = limit == Int.max ? "0 or more" : "from 0 to \(limit - 1)"
+            throw problem("is \(Self.format(number)); it must be a whole number \(range)")
         }
         return Int(number)
     }
