@@ -49,7 +49,7 @@ extension Checkpoint {
         do {
             let file = try TokenizerFile(json: json, file: path)
             guard file.vocabularySize <= size else {
-                return CheckpointTokenizer(idsOnly: size, because: "\(path) has ids up to \(file.vocabularySize - 1), "
+                return CheckpointTokenizer(idsOnly: size, because: "\(path): has ids up to \(file.vocabularySize - 1), "
                                            + "but config.json's vocabulary has \(size) (ids 0...\(size - 1))")
             }
             return HuggingFaceTokenizer(file: file, specialIDs: loaded.specialIDs)

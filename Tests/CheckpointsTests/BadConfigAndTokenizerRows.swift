@@ -53,7 +53,8 @@ extension BadModelFileTests {
             make: bert(tokenizer: tokenizerJSON(#"{"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["ab"]}"#)),
             load: .tokenizer, file: "tokenizer.json", fragment: "merges"),
         Row(name: "tokenizer ids past the model's vocabulary",
-            make: bert(tokenizer: tokenizerJSON(#"{"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "bank": 500}}"#)),
+            make: bert(tokenizer: tokenizerJSON(#"{"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "#
+                                                + (1...500).map { #""t\#($0)": \#($0)"# }.joined(separator: ", ") + "}}")),
             load: .tokenizer, file: "tokenizer.json", fragment: "has ids up to 500, but config.json's vocabulary has 128"),
         Row(name: "a negative tokenizer id",
             make: bert(tokenizer: tokenizerJSON(#"{"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "bank": -1}}"#)),
