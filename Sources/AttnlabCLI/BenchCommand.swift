@@ -57,6 +57,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also show where one forward pass spends its time, stage by stage.")
     var breakdown = false
 
+    @Flag(help: "Time opening the --model checkpoint and tracing its input (default: a 13-token sentence), each run from scratch, and the memory its weights take.")
+    var load = false
+
     func validate() throws {
         try Limits.check(rounds, "--rounds", Limits.rounds)
         try Limits.check(threads, "--threads", Limits.threads)
@@ -70,6 +73,8 @@ struct BenchCommand: ParsableCommand {
         }
         if matplotlib && !pictures { throw ValidationError("--matplotlib goes with --pictures") }
         if pictures && (torch || breakdown) { throw ValidationError("--torch and --breakdown time the forward pass; leave out --pictures") }
+        if load && (train || pictures || torch || breakdown) { throw ValidationError("--load times opening a checkpoint; leave out --train, --pictures, --torch and --breakdown") }
+        if load && model.model == nil { throw ValidationError("--load times opening a checkpoint: add --model DIR") }
     }
 
     func run() throws {
@@ -89,6 +94,7 @@ struct BenchCommand: ParsableCommand {
             }
             return try benchTraining(model, batch: batchOption.batch ?? 32, length: length)
         }
+        if load { return try benchLoading() }
         Console.progress("building \(self.model.modelSummary(Self.modelDefaults))…")
         let (model, tokenizer) = try self.model.build(Self.modelDefaults).modelAndTokenizer
         let (input, labels) = try self.input.resolve(for: model, tokenizer: tokenizer, seed: self.model.resolvedSeed, defaults: Self.defaults)
