@@ -97,13 +97,13 @@ public enum Checkpoint {
         let folder = try ModelFolder.resolve(given)
         let found = try readModel(from: folder)
         var config = found.config
-        var weights = ModelWeights.zeros(config, found.architecture)
+        var weights = ModelWeights.template(config, found.architecture)
         switch found.reader {
         case .gpt2:
             var tensors = try ModelFolder.readTensors(folder, skipping: GPT2Layout.isBuffer)
             tensors = try GPT2Layout.normalised(tensors, config, folder: folder)
             try GPT2Layout.expected(config).check(tensors, folder: folder)
-            try load(&weights, GPT2Layout.attnlabTensors(tensors, config), folder: folder)
+            try load(&weights, GPT2Layout.attnlabTensors(&tensors, config), folder: folder)
         case .attnlab:
             let tensors = try ModelFolder.readTensors(folder)
             try NativeLayout.expected(weights).check(tensors, folder: folder)

@@ -125,12 +125,14 @@ enum GPT2Layout {
         return out
     }
 
-    /// GPT-2's tensors (already checked against `expected`) under attnlab's names, split and transposed.
-    static func attnlabTensors(_ gpt2: [String: Tensor], _ c: ModelConfig) -> [String: Tensor] {
+    /// GPT-2's tensors (already checked against `expected`) under attnlab's names, split and
+    /// transposed. Each is taken out of `gpt2` as it is converted, so its old storage is freed
+    /// before the next is copied: converting never holds a second copy of the weights.
+    static func attnlabTensors(_ gpt2: inout [String: Tensor], _ c: ModelConfig) -> [String: Tensor] {
         var out: [String: Tensor] = [:]
-        func copy(_ from: String, _ to: String) { if let t = gpt2[from] { out[to] = t } }
+        func copy(_ from: String, _ to: String) { if let t = gpt2.removeValue(forKey: from) { out[to] = t } }
         func linears(_ from: String, _ to: [String]) {
-            guard let weight = gpt2[from + ".weight"], let bias = gpt2[from + ".bias"] else { return }
+            guard let weight = gpt2.removeValue(forKey: from + ".weight"), let bias = gpt2.removeValue(forKey: from + ".bias") else { return }
             for (name, (w, b)) in zip(to, zip(weight.transposed.split(to.count), bias.split(to.count))) {
                 out[name + ".weight"] = w
                 out[name + ".bias"] = b

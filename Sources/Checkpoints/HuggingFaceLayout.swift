@@ -117,7 +117,7 @@ enum HuggingFaceLayout {
             guard let tensor = tensors[mapping.source] else { continue }   // present: checked just above
             converted[mapping.target] = mapping.convert?(tensor) ?? tensor
         }
-        var weights = ModelWeights.zeros(adapter.config, adapter.architecture)
+        var weights = ModelWeights.template(adapter.config, adapter.architecture)
         adapter.addExtras(to: &weights)
         do { try weights.load(converted) } catch {
             throw problem("does not fit attnlab's model (\(error))")   // a table that disagrees with the core

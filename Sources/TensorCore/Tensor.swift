@@ -19,6 +19,14 @@ public struct Tensor: Sendable, Equatable {
         self.init(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
     }
 
+    /// A shape with no scalars yet: a slot of a weights template (`ModelWeights.template`), which
+    /// `ModelWeights.load` fills with a checkpoint's tensor of that shape. Nothing else may read
+    /// it. It lets a loader check names and shapes without allocating a second copy of the weights.
+    public init(unfilledShape shape: [Int]) {
+        self.shape = shape
+        self.scalars = []
+    }
+
     public init(repeating value: Float, shape: [Int]) {
         self.init(shape: shape, scalars: [Float](repeating: value, count: shape.reduce(1, *)))
     }

@@ -168,18 +168,30 @@ public struct ModelWeights: Sendable {
 
     /// Weights of the right shapes, all zero but norm scales.
     public static func zeros(_ c: ModelConfig, _ architecture: Architecture) -> ModelWeights {
+        shaped(c, architecture, zero: { Tensor(zeros: $0) }, one: { Tensor(repeating: 1, shape: $0) })
+    }
+
+    /// The names and shapes of `zeros` with no scalars in them (`Tensor(unfilledShape:)`): what a
+    /// checkpoint loader fills with `load(_:)`, which replaces every tensor or throws. Loading into
+    /// a template instead of into zeros keeps loading at one Float32 copy of the weights.
+    public static func template(_ c: ModelConfig, _ architecture: Architecture) -> ModelWeights {
+        shaped(c, architecture, zero: { Tensor(unfilledShape: $0) }, one: { Tensor(unfilledShape: $0) })
+    }
+
+    private static func shaped(_ c: ModelConfig, _ architecture: Architecture,
+                               zero: ([Int]) -> Tensor, one: ([Int]) -> Tensor) -> ModelWeights {
         let d = c.width, (dq, dkv) = (c.attentionWidth, c.keyValueWidth)
         func linear(_ out: Int, _ inn: Int) -> Linear {
-            Linear(weight: Tensor(zeros: [out, inn]), bias: c.biases ? Tensor(zeros: [out]) : nil)
+            Linear(weight: zero([out, inn]), bias: c.biases ? zero([out]) : nil)
         }
         func norm() -> Norm {
-            Norm(kind: c.normKind, gamma: Tensor(repeating: 1, shape: [d]),
-                 beta: c.normKind == .layerNorm && c.biases ? Tensor(zeros: [d]) : nil, epsilon: c.normEpsilon)
+            Norm(kind: c.normKind, gamma: one([d]),
+                 beta: c.normKind == .layerNorm && c.biases ? zero([d]) : nil, epsilon: c.normEpsilon)
         }
         func attention(firstOfStack: Bool, isCross: Bool) -> AttentionWeights {
             var bias: Tensor?
             if case let .relativeBias(buckets, _) = c.positions, firstOfStack, !isCross {
-                bias = Tensor(zeros: [buckets, c.heads])
+                bias = zero([buckets, c.heads])
             }
             return AttentionWeights(query: linear(dq, d), key: linear(dkv, d), value: linear(dkv, d), output: linear(d, dq),
                                     relativeBias: bias)
@@ -195,12 +207,12 @@ public struct ModelWeights: Sendable {
             return StackWeights(blocks: blocks, finalNorm: c.normPlacement == .pre ? norm() : nil)
         }
         return ModelWeights(
-            tokenEmbedding: Tensor(zeros: [c.vocabularySize, d]),
-            positionEmbedding: c.positions == .learned ? Tensor(zeros: [c.maxLength + c.positionOffset, d]) : nil,
+            tokenEmbedding: zero([c.vocabularySize, d]),
+            positionEmbedding: c.positions == .learned ? zero([c.maxLength + c.positionOffset, d]) : nil,
             embeddingNorm: c.embeddingNorm ? norm() : nil,
             encoder: architecture.stacks.contains(.encoder) ? stack(withCross: false) : nil,
             decoder: architecture.stacks.contains(.decoder) ? stack(withCross: architecture == .encoderDecoder) : nil,
-            unembedding: c.tiedEmbeddings ? nil : Tensor(zeros: [c.vocabularySize, d]))
+            unembedding: c.tiedEmbeddings ? nil : zero([c.vocabularySize, d]))
     }
 }
 
