@@ -49,9 +49,16 @@ import TensorCore
     @Test(arguments: ["gpt2", "t5-v1_0", "bart"])
     func generateChoosesTransformersTokens(model: String) throws {
         let reference = try expected(model)
-        let prompt = ids(reference["generate.prompt"]), tokens = ids(reference["generate.tokens"])
+        // An encoder-decoder model reads its encoder ids, and its decoder starts where the
+        // checkpoint says (which the prompt transformers used must be).
+        let encoder = ids(reference["encoder.ids"]), tokens = ids(reference["generate.tokens"])
+        let prompt = encoder.isEmpty ? ids(reference["generate.prompt"]) : encoder
         let result = attnlab("generate", "--model", Self.hf.appendingPathComponent(model).path,
                              "--ids", prompt.map(String.init).joined(separator: ","), "--steps", "\(tokens.count)", "--brief", "--json")
+        if !encoder.isEmpty {
+            #expect(result.out.contains { $0.hasPrefix("decoder start (1 token):") && $0.hasSuffix(": \(ids(reference["generate.prompt"])[0])") },
+                    "\(result.out)")
+        }
         #expect(result.status == 0, "\(result.err)")
         let line = try JSONSerialization.jsonObject(with: Data((result.out.last ?? "").utf8)) as? [String: Any]
         #expect(line?["tokens"] as? [Int] == tokens, "\(model)")
