@@ -64,6 +64,14 @@ public enum Checkpoint {
 
     /// The checkpoint's files and their contents, every one made before anything is written.
     static func files(model: TransformerModel, tokenizerJSON: Data?, folder: URL) throws -> [(name: String, data: Data)] {
+        // attnlab's layout describes the models attnlab builds, whose every tensor its config.json
+        // implies; what only a Hugging Face file has (token types, BERT's head transform, BART's
+        // decoder tables, Qwen2's q/k/v biases) stays there.
+        let implied = ModelWeights.template(model.config, model.architecture).parameterShapes
+        guard implied.map(\.name) == model.weights.parameterShapes.map(\.name) else {
+            throw CheckpointError(folder, weightsFile, "would hold weights attnlab's layout has no place for "
+                                  + "(a model read from a Hugging Face checkpoint): keep using the checkpoint it came from")
+        }
         var tokenizer: CheckpointTokenizer?
         if let tokenizerJSON {
             guard (try? JSONSerialization.jsonObject(with: tokenizerJSON)) is [String: Any] else {
