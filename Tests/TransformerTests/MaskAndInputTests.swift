@@ -107,7 +107,7 @@ import TensorCore
     /// FLOPs a forward pass really performs.
     @Test(arguments: Architecture.allCases)
     func countsMatchWeightsAndMeasuredFlops(architecture: Architecture) throws {
-        for config in [Preset.tiny.config(), referenceLikeT5Config()] {
+        for config in [Preset.tiny.config(), referenceLikeT5Config()] + newShapeConfigs() {
             let model = try TransformerModel.random(architecture, config, seed: 1)
             let input = sampleInput(architecture)
             let count = ModelCount(architecture, config, encoderTokens: input.encoder?.count ?? 0,
