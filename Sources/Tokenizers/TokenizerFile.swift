@@ -126,7 +126,7 @@ public struct TokenizerFile: Sendable {
     /// The ids of `text`; with `addSpecialTokens`, framed as the post-processor says
     /// (`[CLS] … [SEP]`, `<s> … </s>`, …). Special tokens typed in the text are found either way.
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
-        let regexes = RegexCache()
+        let regexes = RegexCache.forThisThread
         var ids: [Int] = []
         for part in matcher.split(Array(text.unicodeScalars), normalizer: normalizer, regexes: regexes) {
             switch part {

@@ -193,6 +193,15 @@ def test_strings():
         bytes([0xe2, 0x82, 0x20, 0xc3]).decode("utf-8", "replace"), "private \ue000\uf8ff use",
         "\u0001\u0002\u0003", "vs16\ufe0f alone", "tag\U000e0041chars",
     ]
+    # characters whose class or normal form depends on the Unicode version: tokenizers reads BERT's
+    # classes at Unicode 8.0, StripAccents and NFC/NFD/NFKC/NFKD at 9.0, its regexes at 16.0
+    s += [
+        "ali\u1885gali \u1886", "syloti\ua82cnagri", "arabic\u08ccsah \u089d", "hanunoo\u1734 ahom\U0001171e",
+        "chi\u166dsign sharada\U000111c9mark", "vedic\u1cf2\u1cf3", "java\ua9bdnese", "grave\u0340acute\u0341",
+        "segmented \U0001fbf0\U0001fbf9 digits", "modifier \U0001e030\U0001e031 letters", "new punctuation \u2e5d\u061d!",
+        "unicode seventeen \ua7ce\ua7cf\u088f\u0c5c letters", "format \u08e2 \u0890\u0891 marks", "\ufeffbom at the start",
+        "kaithi \U000110ab\U000110ba", "circled \U0001f12f\U0001f16c",
+    ]
     # long words and long strings
     s += [
         "a" * 99, "a" * 100, "a" * 101, "b" * 150, "supercalifragilisticexpialidocious" * 4,
