@@ -18,7 +18,9 @@ adjusts its tokenizer.json the way the real checkpoint it imitates is set up, an
                                tokenizer itself is not copied.
 
 Truncation and padding are switched off for the expected ids: attnlab's reader ignores them.
-Training runs on one thread so that the same script gives the same files.
+The same script gives the same files, byte for byte: the library's trainers break some ties in
+hash-map order, so WordPiece and the suffixed BPE are learnt here (ties broken by text), and the
+Unigram trainer's vocabulary is put in a canonical order (see canonical_unigram).
 """
 
 import base64
@@ -424,7 +426,8 @@ def qwen2():
 
 
 def sentencepiece_bpe():
-    """A Llama-2-like BPE: byte fallback, fused unknowns, bytes for the characters it left out."""
+    """A Llama-2-like BPE: byte fallback, fused unknowns, `<0xNN>` tokens for the characters the
+    corpus never shows it."""
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     specials = ["<unk>", "<s>", "</s>"] + byte_tokens()
@@ -458,8 +461,8 @@ def sentencepiece_metaspace(base):
 
 
 def unigram_t5():
-    """T5-like: Unigram over Metaspace pieces, `$A </s>`. T5's own Precompiled normaliser is
-    replaced by NFKC here (attnlab reads Precompiled as NFKC; see the Swift tests)."""
+    """T5-like: Unigram over Metaspace pieces, `$A </s>`, with NFKC where T5 has its compiled
+    nmt_nfkc rules (unigram-precompiled has those)."""
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
     tok.pre_tokenizer = pre_tokenizers.Sequence([
