@@ -90,7 +90,7 @@ indirect enum Normalizer: Sendable {
                 out = out.flatMap { CharacterClass.isChineseCharacter($0) ? [" ", $0, " "] : [$0] }
             }
             if stripAccents {
-                let kept = Self.filter(Self.normalize(out, .nfd)) { !CharacterClass.isNonspacingMark($0) }
+                let kept = Self.filter(Self.normalize(out, .nfd)) { !CharacterClass.isBertNonspacingMark($0) }
                 out = kept.text
                 drops = drops || kept.dropsFirst
             }
@@ -101,7 +101,7 @@ indirect enum Normalizer: Sendable {
         case .unicode(let form):
             return (Self.normalize(text, form), false)
         case .stripAccents:
-            let kept = Self.filter(text) { !CharacterClass.isMark($0) }
+            let kept = Self.filter(text) { !CharacterClass.isNormalizerMark($0) }
             return (kept.text, kept.dropsFirst)
         case .strip(let left, let right):
             var slice = text[...]
@@ -160,17 +160,37 @@ indirect enum Normalizer: Sendable {
         return out
     }
 
+    /// `text` in a Unicode normal form, as `tokenizers` computes it: with Unicode 9.0's data.
+    /// Characters assigned since are left as they are and compose with nothing — which is what
+    /// 9.0's data makes of them (no decomposition, a starter) — so the text is normalised a run of
+    /// older characters at a time. (Normalisation of a character never changes once assigned.)
     static func normalize(_ text: Scalars, _ form: UnicodeForm) -> Scalars {
         if text.allSatisfy(\.isASCII) { return text }
-        let string = String(String.UnicodeScalarView(text))
-        let result: String
-        switch form {
-        case .nfc: result = string.precomposedStringWithCanonicalMapping
-        case .nfd: result = string.decomposedStringWithCanonicalMapping
-        case .nfkc: result = string.precomposedStringWithCompatibilityMapping
-        case .nfkd: result = string.decomposedStringWithCompatibilityMapping
+        var out = Scalars()
+        var run = String.UnicodeScalarView()
+        func flush() {
+            guard !run.isEmpty else { return }
+            let string = String(run)
+            let result: String
+            switch form {
+            case .nfc: result = string.precomposedStringWithCanonicalMapping
+            case .nfd: result = string.decomposedStringWithCanonicalMapping
+            case .nfkc: result = string.precomposedStringWithCompatibilityMapping
+            case .nfkd: result = string.decomposedStringWithCompatibilityMapping
+            }
+            out += result.unicodeScalars
+            run = String.UnicodeScalarView()
         }
-        return Array(result.unicodeScalars)
+        for scalar in text {
+            if CharacterClass.existedIn(scalar, 9, 0) {
+                run.append(scalar)
+            } else {
+                flush()
+                out.append(scalar)
+            }
+        }
+        flush()
+        return out
     }
 
     /// Every match of `pattern` replaced by `content`. A replacement at the very start moves the

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text as the pipeline carries it: Unicode scalars, the unit `tokenizers` counts in.
 typealias Scalars = [Unicode.Scalar]
 
@@ -68,9 +70,10 @@ enum TextPattern: Sendable {
     }
 
     /// The regex's matches as scalar offsets. Matching runs on scalars, not grapheme clusters, so
-    /// that `\p{L}` tests one code point, as in `tokenizers`.
+    /// that `\p{L}` tests one code point, as in `tokenizers`. Characters newer than Unicode 16.0,
+    /// which Oniguruma does not know yet, are matched as a character no version assigns (U+FDD0).
     private static func regexMatches(of regex: Regex<AnyRegexOutput>, in text: Scalars) -> [Range<Int>] {
-        let string = String(String.UnicodeScalarView(text))
+        let string = String(String.UnicodeScalarView(text.map { CharacterClass.isKnownToRegexes($0) ? $0 : Self.neverAssigned }))
         let view = string.unicodeScalars
         var matches: [Range<Int>] = []
         var lastIndex = view.startIndex, lastOffset = 0
@@ -88,16 +91,32 @@ enum TextPattern: Sendable {
     }
 }
 
+extension TextPattern {
+    /// U+FDD0, a noncharacter: no Unicode version assigns it (Swift refuses it as a literal).
+    static let neverAssigned = Unicode.Scalar(UInt32(0xFDD0)) ?? "\u{378}"
+}
+
 /// One piece of a text cut by a pattern.
 struct MatchPiece: Equatable {
     var range: Range<Int>
     var isMatch: Bool
 }
 
-/// Regular expressions compiled for one encoding. Swift's `Regex` is not `Sendable`, so a
-/// tokenizer keeps only the pattern text and each `encode` compiles what it uses (a fraction of a
-/// millisecond), instead of sharing compiled ones between threads.
+/// Compiled regular expressions, one cache per thread. Swift's `Regex` is not `Sendable`, so a
+/// tokenizer keeps only the pattern text, and each thread compiles the patterns it uses once
+/// (compiling takes a fraction of a millisecond — longer than encoding a sentence).
 final class RegexCache {
+    private static let threadKey = "attnlab.Tokenizers.RegexCache"
+
+    /// The calling thread's cache. `encode` never suspends, so it runs on one thread throughout.
+    static var forThisThread: RegexCache {
+        let storage = Thread.current.threadDictionary
+        if let cache = storage[threadKey] as? RegexCache { return cache }
+        let cache = RegexCache()
+        storage[threadKey] = cache
+        return cache
+    }
+
     /// Keyed by the pattern's bytes: two patterns Swift's `==` calls equal may differ.
     private var compiled: [[UInt8]: Regex<AnyRegexOutput>] = [:]
 

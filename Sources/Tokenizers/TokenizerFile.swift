@@ -80,7 +80,8 @@ public struct TokenizerFile: Sendable {
         addedTokens = try Self.parseAddedTokens(root["added_tokens"], vocabulary: vocabulary)
         let largestId = max(vocabulary.count - 1, addedTokens.map(\.id).max() ?? -1)
         vocabularySize = largestId + 1
-        postProcessor = try PostProcessor.parse(root["post_processor"], idLimit: Self.idLimit)
+        // The ids it adds must be ids of this vocabulary: a model indexes its embedding with them.
+        postProcessor = try PostProcessor.parse(root["post_processor"], idLimit: vocabularySize)
         truncationLength = try root["truncation"]["max_length"].optionalIndex(below: Int.max)
         matcher = AddedTokenMatcher(tokens: addedTokens, normalizer: normalizer)
 
@@ -126,7 +127,7 @@ public struct TokenizerFile: Sendable {
     /// The ids of `text`; with `addSpecialTokens`, framed as the post-processor says
     /// (`[CLS] … [SEP]`, `<s> … </s>`, …). Special tokens typed in the text are found either way.
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
-        let regexes = RegexCache()
+        let regexes = RegexCache.forThisThread
         var ids: [Int] = []
         for part in matcher.split(Array(text.unicodeScalars), normalizer: normalizer, regexes: regexes) {
             switch part {

@@ -18,7 +18,9 @@ adjusts its tokenizer.json the way the real checkpoint it imitates is set up, an
                                tokenizer itself is not copied.
 
 Truncation and padding are switched off for the expected ids: attnlab's reader ignores them.
-Training runs on one thread so that the same script gives the same files.
+The same script gives the same files, byte for byte: the library's trainers break some ties in
+hash-map order, so WordPiece and the suffixed BPE are learnt here (ties broken by text), and the
+Unigram trainer's vocabulary is put in a canonical order (see canonical_unigram).
 """
 
 import base64
@@ -192,6 +194,15 @@ def test_strings():
         "replacement \ufffd char", bytes([0x66, 0x6f, 0xff, 0x6f]).decode("utf-8", "replace"),
         bytes([0xe2, 0x82, 0x20, 0xc3]).decode("utf-8", "replace"), "private \ue000\uf8ff use",
         "\u0001\u0002\u0003", "vs16\ufe0f alone", "tag\U000e0041chars",
+    ]
+    # characters whose class or normal form depends on the Unicode version: tokenizers reads BERT's
+    # classes at Unicode 8.0, StripAccents and NFC/NFD/NFKC/NFKD at 9.0, its regexes at 16.0
+    s += [
+        "ali\u1885gali \u1886", "syloti\ua82cnagri", "arabic\u08ccsah \u089d", "hanunoo\u1734 ahom\U0001171e",
+        "chi\u166dsign sharada\U000111c9mark", "vedic\u1cf2\u1cf3", "java\ua9bdnese", "grave\u0340acute\u0341",
+        "segmented \U0001fbf0\U0001fbf9 digits", "modifier \U0001e030\U0001e031 letters", "new punctuation \u2e5d\u061d!",
+        "unicode seventeen \ua7ce\ua7cf\u088f\u0c5c letters", "format \u08e2 \u0890\u0891 marks", "\ufeffbom at the start",
+        "kaithi \U000110ab\U000110ba", "circled \U0001f12f\U0001f16c",
     ]
     # long words and long strings
     s += [
@@ -415,7 +426,8 @@ def qwen2():
 
 
 def sentencepiece_bpe():
-    """A Llama-2-like BPE: byte fallback, fused unknowns, bytes for the characters it left out."""
+    """A Llama-2-like BPE: byte fallback, fused unknowns, `<0xNN>` tokens for the characters the
+    corpus never shows it."""
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     specials = ["<unk>", "<s>", "</s>"] + byte_tokens()
@@ -449,8 +461,8 @@ def sentencepiece_metaspace(base):
 
 
 def unigram_t5():
-    """T5-like: Unigram over Metaspace pieces, `$A </s>`. T5's own Precompiled normaliser is
-    replaced by NFKC here (attnlab reads Precompiled as NFKC; see the Swift tests)."""
+    """T5-like: Unigram over Metaspace pieces, `$A </s>`, with NFKC where T5 has its compiled
+    nmt_nfkc rules (unigram-precompiled has those)."""
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
     tok.pre_tokenizer = pre_tokenizers.Sequence([
