@@ -36,15 +36,16 @@ public struct HuggingFaceTokenizer: Tokenizer {
 }
 
 extension Checkpoint {
-    /// The tokenizer for text given to a checkpoint: its word-level tokenizer.json (attnlab's own
-    /// trained models), any other Hugging Face tokenizer.json, or — with none, or one that cannot
-    /// be read — ids only, labelled by number, with text refused for the reason.
+    /// The tokenizer for text given to a checkpoint: attnlab's own word-level tokenizer.json (its
+    /// trained models, framed with <bos>/<eos> as the built-in tokenizer frames them), any other
+    /// Hugging Face tokenizer.json, or — with none, or one that cannot be read — ids only,
+    /// labelled by number, with text refused for the reason.
     public static func tokenizer(_ loaded: LoadedCheckpoint, folder: URL) -> any Tokenizer {
         let size = loaded.model.config.vocabularySize
         guard let json = loaded.tokenizerJSON else {
             return CheckpointTokenizer(idsOnly: size, because: "the checkpoint \(folder.path) has no tokenizer.json")
         }
-        if let words = try? CheckpointTokenizer(json: json) { return words }
+        if isAttnlabWordLevel(json), let words = try? CheckpointTokenizer(json: json) { return words }
         let path = folder.appendingPathComponent(tokenizerFile).path
         do {
             let file = try TokenizerFile(json: json, file: path)
@@ -56,5 +57,16 @@ extension Checkpoint {
         } catch {
             return CheckpointTokenizer(idsOnly: size, because: error.description)
         }
+    }
+
+    /// Whether `json` is a word-level tokenizer as attnlab writes it: a WordLevel model split on
+    /// whitespace with no normaliser and no post-processor. Any other WordLevel file goes through
+    /// the Tokenizers module, which applies its normaliser, pre-tokeniser, unknown token and
+    /// template as `tokenizers` does.
+    static func isAttnlabWordLevel(_ json: Data) -> Bool {
+        guard let root = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+              let model = root["model"] as? [String: Any], (model["type"] as? String ?? "WordLevel") == "WordLevel" else { return false }
+        let split = (root["pre_tokenizer"] as? [String: Any])?["type"] as? String
+        return root["normalizer"] is NSNull && root["post_processor"] is NSNull && split == "WhitespaceSplit"
     }
 }

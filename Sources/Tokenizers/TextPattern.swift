@@ -18,6 +18,11 @@ enum TextPattern: Sendable {
             guard RegexCache.compile(source) != nil else {
                 throw field["Regex"].problem("is \(quoted(source)), which is not a regular expression attnlab can read")
             }
+            if RegexCache.repeatsAnAmbiguousGroup(source) {
+                throw field["Regex"].problem("is \(quoted(source)), which repeats a group that can match the same text in "
+                                             + "more than one way (like (a|aa)+ or (a+)*): on some text that takes "
+                                             + "exponential time, so attnlab refuses it")
+            }
             return .regex(source)
         }
         throw field.problem("must be {\"String\": …} or {\"Regex\": …}")
@@ -149,11 +154,58 @@ final class RegexCache {
             case "S": out += #"\P{White_Space}"#
             case "d": out += #"\p{Nd}"#
             case "D": out += #"\P{Nd}"#
+            // Oniguruma's \h is a hexadecimal digit; Swift's is horizontal space.
+            case "h": out += "[0-9A-Fa-f]"
+            case "H": out += "[^0-9A-Fa-f]"
             default:
                 out.unicodeScalars.append(scalar)
                 out.unicodeScalars.append(escaped)
             }
         }
         return out
+    }
+}
+
+extension RegexCache {
+    /// Whether `source` repeats (`+`, `*`, `{n,}`, `{n,m}` with m > 1) a group that holds an
+    /// alternation or a repetition of its own: the shape that makes a backtracking engine try
+    /// exponentially many ways to split the same text. Swift's Regex has no step limit (Oniguruma,
+    /// which `tokenizers` uses, has one), so such a pattern in a tokenizer.json is refused when the
+    /// file is read. The patterns real tokenizers use (GPT-2's, Llama 3's, Qwen2's) repeat no group.
+    static func repeatsAnAmbiguousGroup(_ source: String) -> Bool {
+        let scalars = Array(source.unicodeScalars)
+        var open: [Bool] = []          // per open group: does it branch or repeat inside?
+        var i = 0
+        func repeats(at j: Int) -> Bool {
+            guard j < scalars.count else { return false }
+            switch scalars[j] {
+            case "+", "*": return true
+            case "{":
+                let body = String(String.UnicodeScalarView(scalars[(j + 1)...].prefix { $0 != "}" }))
+                let bounds = body.split(separator: ",", omittingEmptySubsequences: false)
+                return bounds.count == 2 && (bounds[1].isEmpty || (Int(bounds[1]) ?? 0) > 1) || (bounds.count == 1 && (Int(bounds[0]) ?? 0) > 1)
+            default: return false
+            }
+        }
+        while i < scalars.count {
+            switch scalars[i] {
+            case "\\": i += 1                                   // an escaped character
+            case "[":                                           // a class: skip to its end
+                i += 1
+                if i < scalars.count, scalars[i] == "^" { i += 1 }
+                if i < scalars.count, scalars[i] == "]" { i += 1 }
+                while i < scalars.count, scalars[i] != "]" { if scalars[i] == "\\" { i += 1 }; i += 1 }
+            case "(": open.append(false)
+            case "|": if !open.isEmpty { open[open.count - 1] = true }
+            case ")":
+                guard let ambiguous = open.popLast() else { break }
+                if ambiguous && repeats(at: i + 1) { return true }
+                if !open.isEmpty && (ambiguous || repeats(at: i + 1)) { open[open.count - 1] = true }
+            default:
+                if repeats(at: i), !open.isEmpty { open[open.count - 1] = true }
+            }
+            i += 1
+        }
+        return false
     }
 }
