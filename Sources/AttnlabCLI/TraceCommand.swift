@@ -53,7 +53,17 @@ struct TraceCommand: ParsableCommand {
 
     /// The --png folder, with the default filled in.
     private var pngFolder: String? {
-        output.png.map { $0.isEmpty ? RunContext.defaultFolder("trace-\(model.architecture(ModelDefaults()).rawValue)") : RunContext.resolve($0) }
+        output.png.map { $0.isEmpty ? RunContext.defaultFolder("trace-\(defaultName)") : RunContext.resolve($0) }
+    }
+
+    /// The default folder's name: the architecture's, or the checkpoint folder's (so that two
+    /// checkpoints do not draw over each other), kept to letters, digits and `-_.`.
+    private var defaultName: String {
+        guard let given = model.model else { return model.architecture(ModelDefaults()).rawValue }
+        let name = String(URL(fileURLWithPath: given).lastPathComponent.map { ch -> Character in
+            ch.isASCII && (ch.isLetter || ch.isNumber || "-_.".contains(ch)) ? ch : "_"
+        })
+        return name.isEmpty || name.hasPrefix(".") ? "model" : name
     }
 
     private var npyFolder: String? { npy.map(RunContext.resolve) }

@@ -25,12 +25,8 @@ struct BARTAdapter: HuggingFaceAdapter {
         _ = try file.int("decoder_attention_heads", sameAs: "encoder_attention_heads", value: heads)
         let mlpWidth = try file.int("encoder_ffn_dim")
         _ = try file.int("decoder_ffn_dim", sameAs: "encoder_ffn_dim", value: mlpWidth)
-        if try file.bool("normalize_before", default: false) {
-            throw file.problem("normalize_before", "is true; attnlab reads BART's post-norm blocks")
-        }
-        if try file.bool("add_final_layer_norm", default: false) {
-            throw file.problem("add_final_layer_norm", "is true; attnlab reads BART without a final layer norm")
-        }
+        // `normalize_before` and `add_final_layer_norm` are fairseq's; transformers' BART reads
+        // neither and always runs post-norm blocks without a final norm, and so does attnlab.
         config = ModelConfig(
             width: width, heads: heads, layers: layers, mlpWidth: mlpWidth, vocabularySize: try file.int("vocab_size"),
             maxLength: try file.int("max_position_embeddings"),

@@ -54,6 +54,8 @@ public enum ModelFolder {
         let ref = cache.appendingPathComponent("refs/main")
         if kind(of: ref) == .file {
             let text: String
+            let type = (try? FileManager.default.attributesOfItem(atPath: ref.resolvingSymlinksInPath().path))?[.type] as? FileAttributeType
+            guard type == .typeRegular else { throw CheckpointError(path: ref.path, problem: "is not a regular file; it should hold a commit hash") }
             do { text = try String(contentsOf: ref, encoding: .utf8) } catch {
                 throw CheckpointError(path: ref.path, problem: "cannot be read as text; it should hold a commit hash")
             }

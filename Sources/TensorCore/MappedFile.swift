@@ -25,7 +25,9 @@ final class MappedFile {
     }
 
     init(_ url: URL) throws {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO would otherwise wait for a writer for ever; it is refused
+        // below as not a regular file (the flag changes nothing for one).
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw OpenError(description: "cannot be opened (\(Self.systemError()))") }
         defer { close(descriptor) }
         var status = stat()

@@ -49,8 +49,11 @@ private func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ cols: Int, allowed
         maximum = laneMax(row, cols)
     }
     guard maximum > -.infinity else {
-        row.update(repeating: 0, count: cols)
-        return false
+        // No allowed cell, or every allowed score is NaN or -inf (broken weights): the first is a
+        // blocked row, all 0; the second has no softmax, and NaN says so, as PyTorch's does.
+        let anyAllowed = allowed.map { a in (0..<cols).contains { a[$0] != 0 } } ?? (cols > 0)
+        for c in 0..<cols { row[c] = anyAllowed && (allowed?[c] ?? 1) != 0 ? .nan : 0 }
+        return !anyAllowed
     }
     // 2. shifted exponentials; blocked cells become exactly 0
     var sum: Float = 0

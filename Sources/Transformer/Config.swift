@@ -162,6 +162,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// Problems that make the configuration unusable, in words; empty when it is fine.
     public var problems: [String] {
         var found: [String] = []
+        if !(normEpsilon >= 0 && normEpsilon.isFinite) {
+            found.append("the norm's epsilon must be a finite number of at least 0, not \(normEpsilon)")
+        }
         if width <= 0 || heads <= 0 || layers <= 0 || mlpWidth <= 0 || vocabularySize <= 0 || maxLength <= 0 {
             found.append("every size must be positive")
         } else if headWidthGiven == nil && width % heads != 0 {

@@ -20,7 +20,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .emptyInput(let stack):
             "the \(stack.rawValue) input is empty: give at least one token"
         case let .tooLong(stack, tokens, maxLength):
-            "the \(stack.rawValue) input has \(tokens) tokens, more than this model's maximum of \(maxLength); shorten it or use a larger --preset"
+            "the \(stack.rawValue) input has \(tokens) tokens, more than this model's maximum of \(maxLength); shorten it (or, for a built-in model, use a larger --preset)"
         case let .idOutOfRange(id, size):
             "token id \(id) is out of range: this model's ids are 0...\(size - 1)"
         case let .missingInput(stack, architecture):

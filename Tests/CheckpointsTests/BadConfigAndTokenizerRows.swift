@@ -39,6 +39,20 @@ extension BadModelFileTests {
             file: "config.json", fragment: "position_embedding_type"),
         Row(name: "heads that do not divide the width", make: bert { $0["num_attention_heads"] = 5 }, load: .config,
             file: "config.json", fragment: "describes no model that can run"),
+        Row(name: "a negative norm epsilon", make: bert { $0["layer_norm_eps"] = -1.0 }, load: .config, file: "config.json",
+            fragment: "epsilon must be a finite number of at least 0"),
+        Row(name: "config.json is a FIFO", make: { folder in
+                let model = try bert()(folder)
+                try FileManager.default.removeItem(at: model.appendingPathComponent("config.json"))
+                guard mkfifo(model.appendingPathComponent("config.json").path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
+                return model
+            }, load: .config, file: "config.json", fragment: "is not a regular file"),
+        Row(name: "model.safetensors is a FIFO", make: { folder in
+                let model = try bert()(folder)
+                try FileManager.default.removeItem(at: model.appendingPathComponent("model.safetensors"))
+                guard mkfifo(model.appendingPathComponent("model.safetensors").path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
+                return model
+            }, load: .tokenizer, file: "model.safetensors", fragment: "is not a regular file"),
         Row(name: "a vocabulary past the weights", make: bert { $0["vocab_size"] = 129 }, load: .tokenizer,
             file: "model.safetensors", fragment: "word_embeddings"),
     ]

@@ -107,3 +107,21 @@ import Testing
         }
     }
 }
+
+/// A row whose allowed scores are NaN has no softmax: it stays NaN (as PyTorch's does) and is not
+/// counted as a row with every key blocked; a truly blocked row is all 0 and counted.
+@Suite struct SoftmaxNaNTests {
+    @Test func nanScoresStayNaNAndBlockedRowsStayZero() {
+        var scores: [Float] = [.nan, .nan, 5,      // row 0: allowed cells NaN, the third blocked
+                               1, 2, 3,            // row 1: every cell blocked
+                               .nan, 0, 1]         // row 2: one NaN among finite scores
+        let mask: [Float] = [1, 1, 0, 0, 0, 0, 1, 1, 1]
+        let blocked = scores.withUnsafeMutableBufferPointer { s in
+            mask.withUnsafeBufferPointer { m in maskedSoftmaxRows(s.baseAddress!, rows: 3, cols: 3, mask: m.baseAddress!) }
+        }
+        #expect(blocked == 1)
+        #expect(scores[0].isNaN && scores[1].isNaN && scores[2] == 0)
+        #expect(scores[3...5].allSatisfy { $0 == 0 })
+        #expect(scores[6...8].allSatisfy { $0.isNaN })
+    }
+}
