@@ -53,7 +53,7 @@ private func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ cols: Int, allowed
         // blocked row, all 0; the second has no softmax, and NaN says so, as PyTorch's does.
         let anyAllowed = allowed.map { a in (0..<cols).contains { a[$0] != 0 } } ?? (cols > 0)
         for c in 0..<cols { row[c] = anyAllowed && (allowed?[c] ?? 1) != 0 ? .nan : 0 }
-        return !anyAllowed
+        return anyAllowed
     }
     // 2. shifted exponentials; blocked cells become exactly 0
     var sum: Float = 0

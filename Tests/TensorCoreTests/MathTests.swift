@@ -120,6 +120,15 @@ import Testing
             mask.withUnsafeBufferPointer { m in maskedSoftmaxRows(s.baseAddress!, rows: 3, cols: 3, mask: m.baseAddress!) }
         }
         #expect(blocked == 1)
+        // Each row alone: only the blocked one is counted.
+        for (row, counted) in [(0, 0), (1, 1), (2, 0)] {
+            var one = [Float](repeating: .nan, count: 3)
+            let rowMask = Array(mask[(3 * row)..<(3 * row + 3)])
+            let n = one.withUnsafeMutableBufferPointer { s in
+                rowMask.withUnsafeBufferPointer { m in maskedSoftmaxRows(s.baseAddress!, rows: 1, cols: 3, mask: m.baseAddress!) }
+            }
+            #expect(n == counted, "row \(row)")
+        }
         #expect(scores[0].isNaN && scores[1].isNaN && scores[2] == 0)
         #expect(scores[3...5].allSatisfy { $0 == 0 })
         #expect(scores[6...8].allSatisfy { $0.isNaN })
