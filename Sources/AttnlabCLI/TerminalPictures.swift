@@ -60,7 +60,7 @@ extension TerminalPicture {
                 }
             }
         }
-        func number(_ x: Float) -> String { String(format: "%g", x) }
+        func number(_ x: Float) -> String { String(format: "%.3g", x) }
         let caption = panels.count > 1 ? " (\(m.caption.isEmpty ? "panel 1" : m.caption) of \(panels.count))" : ""
         self.init(title: figure.title + caption, rows: m.rows, columns: m.columns,
                   rowLabels: m.rowLabels, columnLabels: m.columnLabels, cells: cells,

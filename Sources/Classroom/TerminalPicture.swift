@@ -83,7 +83,9 @@ public struct TerminalPicture: Sendable, Equatable {
             }
             out.append(text)
         }
-        if shown < columns { out.append("(the first \(shown) of \(columns) columns fit this width; the picture file has them all)") }
+        if shown < columns {
+            out += DisplayWidth.wrap("(the first \(shown) of \(columns) columns fit this width; the picture file has them all)", width: width)
+        }
         // The colour bar is a few short swatches, never wrapped (its escapes are not text).
         if color, let scale { out.append("scale: \(scale.low) " + scale.colors.map { "\u{1B}[48;2;\($0.r);\($0.g);\($0.b)m  " }.joined() + "\u{1B}[0m \(scale.high)") }
         out += legend(color: color, pairs: pair).flatMap { DisplayWidth.wrap($0, width: width) }
@@ -144,14 +146,14 @@ public struct TerminalPicture: Sendable, Equatable {
 
     /// Said plainly, since a class reads the picture from the back row.
     private func legend(color: Bool, pairs: Bool) -> [String] {
-        var lines = ["rows are queries (the token that attends), columns are keys (the token attended to)"
+        var lines = ["rows are queries (who attends), columns are keys (who is attended to)"
                      + (pairs ? "; each line holds two rows, upper and lower half" : "")]
         let blocked = color ? "hatched grey" : "\(Self.hatch)"
         if let scale {
             lines.append((color ? "" : "scale: \(scale.low) '\(String(Self.shades))' \(scale.high); ")
                          + "\(blocked) = blocked (not allowed to look); \(color ? "magenta" : "?") = not a number")
         } else {
-            lines.append("coloured = may attend; \(blocked) = blocked (not allowed to look)")
+            lines.append("\(color ? "coloured" : "\(Self.shades.last ?? "@")") = may attend; \(blocked) = blocked (not allowed to look)")
         }
         return lines
     }
