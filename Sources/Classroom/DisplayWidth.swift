@@ -40,6 +40,20 @@ public enum DisplayWidth {
         0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
     ]
 
+    /// `text` without its ANSI escape sequences (ESC [ … final letter), which take no columns.
+    public static func withoutEscapes(_ text: String) -> String {
+        guard text.contains("\u{1B}") else { return text }
+        var out = "", state = 0        // 0: text, 1: after ESC, 2: inside ESC [
+        for c in text {
+            switch state {
+            case 1: state = c == "[" ? 2 : 0
+            case 2: if let a = c.asciiValue, (0x40...0x7E).contains(a) { state = 0 }
+            default: if c == "\u{1B}" { state = 1 } else { out.append(c) }
+            }
+        }
+        return out
+    }
+
     /// `text` cut to at most `width` columns, with "…" when something was cut; never splits a character.
     public static func truncate(_ text: String, to width: Int) -> String {
         guard of(text) > width else { return text }

@@ -83,7 +83,9 @@ public final class Presenter {
             case .next: step += 1
             case .back: step = max(step - 1, -1)
             case .jump(let target): step = target
-            case .quit: return .quit
+            case .quit:
+                if input == .keys { write("") }    // a key ends no line: leave the shell a fresh one
+                return .quit
             }
         }
         write("")
@@ -127,9 +129,9 @@ public final class Presenter {
             emit("")
             switch block {
             case .prose(let markdown): emit(text.prose(markdown))
-            case .literal(let body): emit(text.literal(body))
+            case .literal(let body): emit(wrapped(text.literal(body), width: text.columns))
             case .command(let command):
-                emit(text.command(command.text))
+                emit(text.command(command.text, width: text.wrapsOutput ? text.columns : nil))
                 let result = run(command)
                 for line in result.output { emit(wrapped(line, width: text.columns)) }
                 for picture in result.pictures { showPicture(picture) }
@@ -150,8 +152,10 @@ public final class Presenter {
         for line in picture.lines(width: text.columns, color: text.color, pairRows: tall) { emit(line) }
     }
 
-    private func wrapped(_ line: String, width: Int) -> String {
-        text.wrapsOutput ? DisplayWidth.wrap(line, width: width).joined(separator: "\n") : line
+    private func wrapped(_ lines: String, width: Int) -> String {
+        guard text.wrapsOutput else { return lines }
+        return lines.split(separator: "\n", omittingEmptySubsequences: false)
+            .flatMap { DisplayWidth.wrap(String($0), width: width) }.joined(separator: "\n")
     }
 
     // MARK: - The screen
@@ -175,7 +179,9 @@ public final class Presenter {
     private func emit(_ lines: String) {
         for line in lines.split(separator: "\n", omittingEmptySubsequences: false) {
             if hidden { return }
-            if let screen, used >= screen.rows - 1 {
+            // The rows this line takes: one, unless something left it wider than the screen.
+            let rows = max(1, (DisplayWidth.of(DisplayWidth.withoutEscapes(String(line))) + text.columns - 1) / text.columns)
+            if let screen, used > 1, used + rows > screen.rows - 1 {
                 let answer = ask(text.dim("-- more: any key goes on, q skips the rest of this step --"))
                 let stop = answer == nil || answer?.lowercased() == "q"
                 if screen.clears {
@@ -193,7 +199,7 @@ public final class Presenter {
                 }
             }
             write(String(line))
-            used += 1
+            used += rows
         }
     }
 

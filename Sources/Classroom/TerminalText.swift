@@ -50,9 +50,14 @@ public struct TerminalText: Sendable {
         color ? "\u{1B}[2m\(text)\u{1B}[0m" : text
     }
 
-    /// "$ attnlab …", as a shell would show it.
-    public func command(_ text: String) -> String {
-        color ? "\u{1B}[2m$\u{1B}[0m \u{1B}[1;36m\(text)\u{1B}[0m" : "$ \(text)"
+    /// "$ attnlab …", as a shell would show it; wrapped to `width` when given, each line styled
+    /// on its own (so a cut line never leaves the colour on).
+    public func command(_ text: String, width: Int? = nil) -> String {
+        let lines = width.map { DisplayWidth.wrap("$ " + text, width: $0) } ?? ["$ " + text]
+        guard color else { return lines.joined(separator: "\n") }
+        return lines.enumerated().map { i, line in
+            i == 0 ? "\u{1B}[2m$\u{1B}[0m \u{1B}[1;36m\(line.dropFirst(2))\u{1B}[0m" : "\u{1B}[1;36m\(line)\u{1B}[0m"
+        }.joined(separator: "\n")
     }
 
     /// A fenced block shown as it is, indented.
