@@ -27,7 +27,8 @@ func examplePicture() -> TerminalPicture {
         #expect(rows[0].hasSuffix("@@////"), "\(rows[0])")          // allowed, then two blocked cells hatched
         #expect(rows[1].hasSuffix("  @@//"), "\(rows[1])")
         #expect(rows[2].hasSuffix("  ==??") || rows[2].hasSuffix("  ++??"), "\(rows[2])")
-        #expect(lines.joined(separator: " ").contains("rows are queries (who attends), columns are keys"))
+        let words = lines.joined(separator: " ").split(separator: " ").joined(separator: " ")
+        #expect(words.contains("rows are queries (who attends), columns are keys (who is attended to)"))
         #expect(lines.contains { $0.contains("/ = blocked") })
         for line in lines { #expect(DisplayWidth.of(line) <= 40, "\(line)") }
     }
