@@ -182,7 +182,9 @@ struct LessonCommand: ParsableCommand {
                 return Presenter.CommandResult(succeeded: error == nil, output: output, pictures: drawn.terminalPictures(),
                                                // Interactive, the class carries on: the error is shown in place, as the command's own.
                                                error: error.map { "attnlab: \(name):\(command.line): \($0)" })
-            })
+            },
+            // A block that needs a model (```attnlab needs=NAME) is skipped when the models folder lacks it.
+            missing: ModelLocation.missing)
         if case .failed(let line) = presenter.present() {
             // A folder this run made and nothing was written into: not left behind.
             if !keep { rmdir(folder) }

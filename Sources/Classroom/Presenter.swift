@@ -53,6 +53,11 @@ public final class Presenter {
     let ask: (String) -> String?
     /// Runs one command; what it printed and drew comes back to be shown.
     let run: (Lesson.Command) -> CommandResult
+    /// Asked about each name a command needs (```attnlab needs=NAME): nil when it is there, else
+    /// one line saying how to get it. The presenter knows nothing of what the names are.
+    let missing: (String) -> String?
+    /// The names already reported missing: each is explained once, however many commands need it.
+    private var reportedMissing: Set<String> = []
 
     /// Lines written since the screen was last cleared (or since the last "more").
     private var used = 0
@@ -67,11 +72,12 @@ public final class Presenter {
 
     public init(lesson: Lesson, text: TerminalText, interactive: Bool, screen: Screen? = nil, input: Input = .lines,
                 write: @escaping (String) -> Void, ask: @escaping (String) -> String?,
-                run: @escaping (Lesson.Command) -> CommandResult) {
+                run: @escaping (Lesson.Command) -> CommandResult,
+                missing: @escaping (String) -> String? = { _ in nil }) {
         self.lesson = lesson; self.text = text; self.interactive = interactive
         self.screen = interactive ? screen : nil
         self.input = input
-        self.write = write; self.ask = ask; self.run = run
+        self.write = write; self.ask = ask; self.run = run; self.missing = missing
     }
 
     public func present() -> Outcome {
@@ -131,6 +137,10 @@ public final class Presenter {
             case .prose(let markdown): emit(text.prose(markdown))
             case .literal(let body): emit(wrapped(text.literal(body), width: text.columns))
             case .command(let command):
+                if let absent = command.needs.first(where: { missing($0) != nil }) {
+                    skip(command, needing: absent)
+                    continue
+                }
                 emit(text.command(command.text, width: text.wrapsOutput ? text.columns : nil))
                 let result = run(command)
                 for line in result.output { emit(wrapped(line, width: text.columns)) }
@@ -143,6 +153,20 @@ public final class Presenter {
             }
         }
         return outcome
+    }
+
+    /// A command whose block needs something that is not here is shown, not run: the lesson goes
+    /// on without it (and still finishes), and the first time each name is missing, the class
+    /// is told how to get it.
+    private func skip(_ command: Lesson.Command, needing name: String) {
+        if !reportedMissing.contains(name) {
+            reportedMissing.insert(name)
+            emit(wrapped("This needs \(name): \(missing(name) ?? "it is missing"). The commands that need it are skipped.",
+                         width: text.columns))
+            emit("")
+        }
+        let line = wrapped("skipped (needs \(name)): \(command.text)", width: text.columns)
+        emit(line.split(separator: "\n", omittingEmptySubsequences: false).map { text.dim(String($0)) }.joined(separator: "\n"))
     }
 
     private func showPicture(_ picture: TerminalPicture) {

@@ -30,6 +30,8 @@ import Classroom
         let lesson = try #require(LessonLibrary(folder: Self.folder).lesson(id))
         for command in lesson.commands {
             guard let flag = command.arguments.firstIndex(of: "--png"), flag + 1 < command.arguments.count else { continue }
+            // A command whose model is not installed was skipped (```attnlab needs=NAME), and drew nothing.
+            guard command.needs.allSatisfy({ ModelLocation.missing($0) == nil }) else { continue }
             let promised = out.appendingPathComponent(command.arguments[flag + 1])
             if command.arguments.first == "trace" {
                 let files = (try? FileManager.default.contentsOfDirectory(atPath: promised.path)) ?? []
