@@ -137,8 +137,8 @@ public final class Presenter {
             case .prose(let markdown): emit(text.prose(markdown))
             case .literal(let body): emit(wrapped(text.literal(body), width: text.columns))
             case .command(let command):
-                if let absent = command.needs.first(where: { missing($0) != nil }) {
-                    skip(command, needing: absent)
+                if let (name, howTo) = command.needs.lazy.compactMap({ name in self.missing(name).map { (name, $0) } }).first {
+                    skip(command, needing: name, howTo: howTo)
                     continue
                 }
                 emit(text.command(command.text, width: text.wrapsOutput ? text.columns : nil))
@@ -158,10 +158,10 @@ public final class Presenter {
     /// A command whose block needs something that is not here is shown, not run: the lesson goes
     /// on without it (and still finishes), and the first time each name is missing, the class
     /// is told how to get it.
-    private func skip(_ command: Lesson.Command, needing name: String) {
+    private func skip(_ command: Lesson.Command, needing name: String, howTo: String) {
         if !reportedMissing.contains(name) {
             reportedMissing.insert(name)
-            emit(wrapped("This needs \(name): \(missing(name) ?? "it is missing"). The commands that need it are skipped.",
+            emit(wrapped("This needs \(name): \(howTo). The commands that need it are skipped.",
                          width: text.columns))
             emit("")
         }
