@@ -11,22 +11,23 @@ struct HeadsCommand: ParsableCommand {
         commandName: "heads",
         abstract: "Find attention heads by measurement: sinks on [CLS]/[SEP], previous-token and next-token heads.",
         discussion: """
-            Runs the model once on --text and measures, in every head of every layer of the stack that \
-            reads the text (the encoder; a decoder-only model's decoder), its mean attention weight for \
-            each role:
-              attends to [CLS] (or any other special token): the weight the words put on that token, \
-            averaged over the words as queries;
-              previous token: the weight on key q-1, averaged over the positions q where q and q-1 are \
-            both words;
-              next token: the same with key q+1.
+            Runs the model once on --text (default: an encoder-only model with random weights, on \
+            "the bank of the river") and measures, in every head of every layer of the stack that \
+            reads the text (the encoder; a decoder-only model's decoder), its mean attention weight \
+            for each role. "Attends to [CLS]" (or to any other special token): the weight the words \
+            put on that token, averaged over the words as queries. "Previous token": the weight on \
+            key q-1, averaged over the positions q where q and q-1 are both words. "Next token": the \
+            same with key q+1.
+
             Words are the text's own tokens; the special tokens the model frames them with ([CLS], \
             [SEP], <bos>, <eos>) are left out as queries and as neighbours. For each role it prints \
-            the strongest head (layer L, head H), its mean weight, the runner-up, and what a head \
-            spreading its weight evenly over the keys its mask allows would get.
+            the strongest head (layer L, head H), its mean weight, the runner-up, and the even \
+            spread: what a head spreading each query's weight evenly over the keys its mask allows \
+            would get.
 
             Examples:
-              attnlab heads --model all-MiniLM-L6-v2 --text "the bank of the river" --png found.png
-              attnlab heads --arch encoder-only --text "the bank of the river" --table
+              attnlab heads --model all-MiniLM-L6-v2 --png found.png
+              attnlab heads --arch encoder-only --text "the cat sat" --table
             """)
 
     @OptionGroup var model: ModelOptions
