@@ -51,11 +51,10 @@ struct CountCommand: ParsableCommand {
 
         Console.say("")
         Console.say("At an equal budget of \(millions(comparison.budget))M parameters:")
-        for m in comparison.equalBudget {
-            Console.say("  \(m.architecture.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) "
-                        + "\(m.config.layers) layers\(m.architecture == .encoderDecoder ? " per stack" : "")".padding(toLength: 20, withPad: " ", startingAt: 0)
-                        + "\(millions(m.parameters))M parameters   \(gflops(m.flops)) GFLOP")
-        }
+        TextTable(header: ["architecture", "layers", "parameters", "one forward pass"], rows: comparison.equalBudget.map { m in
+            [m.architecture.rawValue, "\(m.config.layers)\(m.architecture == .encoderDecoder ? " per stack" : "")",
+             "\(millions(m.parameters))M", "\(gflops(m.flops)) GFLOP"]
+        }).say()
 
         Console.say("")
         Console.say("Training targets from one sequence of \(tokens) tokens:")
@@ -77,22 +76,18 @@ struct CountCommand: ParsableCommand {
                                           "sequence_to_sequence": comparison.sequenceToSequenceTargets]])
         }
     }
-    /// Components down, architectures across.
+    /// Components down, architectures across; each cell is "parameters  GFLOP".
     private func table(_ counts: [ModelCount]) {
         let names = ["embeddings", "self-attention", "cross-attention", "MLP", "norms", "unembedding"]
-        let header = "  " + "component".padding(toLength: 16, withPad: " ", startingAt: 0)
-            + counts.map { $0.architecture.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0) }.joined()
-        Console.say(header)
-        for name in names {
-            let cells = counts.map { c -> String in
-                guard let part = c.components.first(where: { $0.name == name }) else { return "—".padding(toLength: 24, withPad: " ", startingAt: 0) }
+        var rows = names.map { name in
+            [name] + counts.map { c -> String in
+                guard let part = c.components.first(where: { $0.name == name }) else { return "—" }
                 let parameters = name == "unembedding" && part.parameters == 0 ? "tied" : "\(millions(part.parameters))M"
-                return "\(parameters)  \(gflops(part.flops)) GF".padding(toLength: 24, withPad: " ", startingAt: 0)
+                return "\(parameters)  \(gflops(part.flops)) GF"
             }
-            Console.say("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0) + cells.joined())
         }
-        Console.say("  " + "total".padding(toLength: 16, withPad: " ", startingAt: 0)
-                    + counts.map { "\(millions($0.parameters))M  \(gflops($0.flops)) GF".padding(toLength: 24, withPad: " ", startingAt: 0) }.joined())
+        rows.append(["total"] + counts.map { "\(millions($0.parameters))M  \(gflops($0.flops)) GF" })
+        TextTable(header: ["component"] + counts.map(\.architecture.rawValue), rows: rows).say()
     }
 
     private func millions(_ n: Int) -> String { String(format: "%.2f", Double(n) / 1e6) }

@@ -68,9 +68,14 @@ struct LessonCommand: ParsableCommand {
         commandName: "lesson",
         abstract: "Step through a lesson: prose, then each command run live, with its pictures.",
         discussion: """
-            In a terminal it waits after each step: Enter = next, b = back, a number = jump to that step, \
-            q = quit. With --all, or when input is not a terminal, it runs straight through. Pictures go \
-            to Output/<lesson-id>/ unless --out says otherwise.
+            In a terminal it waits after each step for one key: right arrow, space or Enter = next, left \
+            arrow or b = back, a number = jump to that step (Enter after it when another digit could \
+            follow), q = quit. Each step starts at the top of a cleared screen (not with --no-clear); \
+            output longer than the screen waits at a "more" prompt (any key goes on, q skips the rest \
+            of the step). Output is wrapped to the terminal's width, and the pictures a step draws are \
+            also shown in the terminal: in colour, or in ASCII shades with NO_COLOR set or TERM=dumb. \
+            With --all, or when input is not a terminal, it runs straight through. Pictures go to \
+            Output/<lesson-id>/ unless --out says otherwise.
 
             A lesson's commands may write only inside that folder, may not start other programs and \
             may not ask for help; a lesson file with any problem is not run: each problem is printed \
@@ -89,6 +94,9 @@ struct LessonCommand: ParsableCommand {
 
     @Flag(help: "Run every step without waiting.")
     var all = false
+
+    @Flag(help: "Do not clear the screen before each step (output scrolls as in a log).")
+    var noClear = false
 
     @OptionGroup var outFolder: OutFolderOption
     var out: String? { outFolder.out }
@@ -139,27 +147,57 @@ struct LessonCommand: ParsableCommand {
 
         let interactive = !all && isatty(STDIN_FILENO) != 0
         let name = lesson.file.lastPathComponent
+        let text = TerminalText.forStandardOutput()
+        // Each step on a cleared screen, paged to its height, when standard output is a terminal.
+        let screen = TerminalText.terminalSize().map { size in
+            Presenter.Screen(rows: size.rows, clears: !noClear && ProcessInfo.processInfo.environment["TERM"] != "dumb")
+        }
+        let keys = interactive && Keyboard.isTerminal(STDIN_FILENO)
         var failure: String?
         let presenter = Presenter(
-            lesson: lesson, text: .forStandardOutput(), interactive: interactive,
+            lesson: lesson, text: text, interactive: interactive, screen: screen, input: keys ? .keys : .lines,
             write: { Console.sayFormatted($0) },   // the presenter styles it; lesson text has no control characters
             ask: { prompt in
                 FileHandle.standardOutput.write(Data(prompt.utf8))
-                return Swift.readLine()
+                return keys ? Self.readKey() : Swift.readLine()
             },
             run: { command in
-                let error = Self.runCommand(command, of: lesson, in: folder, seed: seed)
+                // What the command prints comes back to the presenter, to be wrapped and paged;
+                // what it draws comes back as terminal pictures. Its progress lines and notes
+                // still go to standard error as they come.
+                let lines = Mutex<[String]>([]), drawn = DrawnPictures()
+                let outer = Console.sinks
+                let capture = Console.Sinks(out: { line in lines.withLock { $0 += line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } },
+                                            err: outer.err, isStandard: outer.isStandard)
+                let error = Console.$sinks.withValue(capture) {
+                    RunContext.$drawn.withValue(drawn) {
+                        RunContext.$columns.withValue(text.wrapsOutput ? text.columns : nil) {
+                            Self.runCommand(command, of: lesson, in: folder, seed: seed)
+                        }
+                    }
+                }
                 keepOnceUsed()
-                guard let error else { return true }
-                // Interactive, the class carries on: the error is shown now, as the command's own.
-                if interactive { Console.note("attnlab: \(name):\(command.line): \(error)") }
-                failure = error
-                return false
+                let output = lines.withLock { $0 }
+                if let error { failure = error }
+                return Presenter.CommandResult(succeeded: error == nil, output: output, pictures: drawn.terminalPictures(),
+                                               // Interactive, the class carries on: the error is shown in place, as the command's own.
+                                               error: error.map { "attnlab: \(name):\(command.line): \($0)" })
             })
         if case .failed(let line) = presenter.present() {
             // A folder this run made and nothing was written into: not left behind.
             if !keep { rmdir(folder) }
             throw CLIError("\(name):\(line): \(failure ?? "this command failed"); the lesson stopped here")
+        }
+    }
+
+    /// One key, read with the terminal in raw mode. Ctrl-C meanwhile is held (`Cleanup.shielded`)
+    /// until the terminal's settings are back; then it removes what the lesson left half-made and
+    /// exits with status 130, as it does anywhere else.
+    static func readKey() -> String? {
+        Cleanup.shielded {
+            let key = Keyboard.readKey(STDIN_FILENO, interrupted: { Cleanup.interruptRequested })
+            if Cleanup.interruptRequested { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            return key
         }
     }
 

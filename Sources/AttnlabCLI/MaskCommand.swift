@@ -90,6 +90,7 @@ struct MaskCommand: ParsableCommand {
                                   subtitle: "rows: queries (the position that attends); columns: keys (the position attended to)",
                                   matrix: matrix, kind: .mask)
         try writePicture(Heatmap.render(figure), to: path)
+        RunContext.drew(figure, file: path)
     }
 
     /// The grid with key positions across the top and query positions down the side.

@@ -1,3 +1,4 @@
+import Classroom
 import Foundation
 
 /// What a lesson sets for the commands it runs: the folder relative output paths land in, and the
@@ -6,6 +7,17 @@ import Foundation
 enum RunContext {
     @TaskLocal static var outputFolder: String?
     @TaskLocal static var seed: UInt64?
+    /// The width a lesson's terminal shows command output in, so tables can choose a narrower
+    /// layout; nil when output is not a terminal (then tables keep their wide layout).
+    @TaskLocal static var columns: Int?
+
+    /// The columns output should fit: the lesson's terminal, else standard output's when it is a
+    /// terminal, else nil (no limit: piped output keeps its layout).
+    static var outputColumns: Int? {
+        if let columns { return columns }
+        guard outputFolder == nil, Console.sinks.isStandard else { return nil }
+        return TerminalText.terminalSize()?.columns
+    }
 
     /// `path` as given, or — inside a lesson — relative to the lesson's output folder.
     static func resolve(_ path: String) -> String {

@@ -128,6 +128,14 @@ struct TraceCommand: ParsableCommand {
             Console.say("wrote \(written.npy.count - 1) .npy files and tokens.json to \(npyFolder)")
         }
         for path in written.png { Console.say("wrote \(path)") }
+        // In a lesson, the terminal shows the pictures too: a layer's heads first, then single heads, then grids.
+        let order = pictures.filter { !$0.file.contains(".head") && !$0.file.hasSuffix(".grid.png") }
+            + pictures.filter { $0.file.contains(".head") } + pictures.filter { $0.file.hasSuffix(".grid.png") }
+        for picture in order {
+            if let path = written.png.first(where: { $0 == picture.file || $0.hasSuffix("/" + picture.file) }) {
+                RunContext.drew(picture.figure, file: path)
+            }
+        }
     }
 
     /// The bytes of the activations `recording` matches (and of their .npy files), known from the

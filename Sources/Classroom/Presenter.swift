@@ -1,9 +1,14 @@
 import Foundation
 
-/// Steps a class through a lesson: prints each step's prose, echoes and runs its commands, and
-/// between steps waits for the teacher (Enter = next, b = back, a number = jump, q = quit) —
-/// or, when not interactive, runs straight through to the end.
-public struct Presenter {
+/// Steps a class through a lesson: prints each step's prose, echoes and runs its commands, shows
+/// their output (wrapped to the terminal) and the pictures they drew, and between steps waits for
+/// the teacher — or, when not interactive, runs straight through to the end.
+///
+/// On a screen (`Screen`) each step starts at the top of a cleared screen with its title, and
+/// output longer than the screen waits at a "more" prompt rather than scrolling the title away.
+/// All input comes through `ask` and all output goes through `write`, so a test can script a
+/// whole session on a fake terminal of any size.
+public final class Presenter {
     public enum Outcome: Equatable {
         case finished
         case quit
@@ -11,34 +16,76 @@ public struct Presenter {
         case failed(line: Int)
     }
 
+    /// What one command left for the class to see.
+    public struct CommandResult: Sendable {
+        public var succeeded: Bool
+        /// Its standard output, line by line.
+        public var output: [String]
+        /// What it drew, for the terminal.
+        public var pictures: [TerminalPicture]
+        /// Why it failed, shown in place when interactive (a non-interactive run reports it at the end).
+        public var error: String?
+
+        public init(succeeded: Bool, output: [String] = [], pictures: [TerminalPicture] = [], error: String? = nil) {
+            self.succeeded = succeeded; self.output = output; self.pictures = pictures; self.error = error
+        }
+    }
+
+    /// The terminal the class watches.
+    public struct Screen: Sendable {
+        public var rows: Int
+        /// Whether each step starts on a cleared screen (`--no-clear` turns it off).
+        public var clears: Bool
+        public init(rows: Int, clears: Bool) { self.rows = max(rows, 5); self.clears = clears }
+    }
+
+    /// How the teacher answers: whole lines (Enter after each), or single keys from a raw
+    /// terminal (`Keyboard`: "→", "←", "\n", or the character typed).
+    public enum Input: Sendable { case lines, keys }
+
     let lesson: Lesson
     let text: TerminalText
     let interactive: Bool
+    let screen: Screen?
+    let input: Input
     let write: (String) -> Void
     /// Shows a prompt (without ending the line) and reads the teacher's answer; nil at end of input.
     let ask: (String) -> String?
-    /// Runs one command (its own output goes wherever the program's output goes); true on success.
-    let run: (Lesson.Command) -> Bool
+    /// Runs one command; what it printed and drew comes back to be shown.
+    let run: (Lesson.Command) -> CommandResult
 
-    public init(lesson: Lesson, text: TerminalText, interactive: Bool, write: @escaping (String) -> Void,
-                ask: @escaping (String) -> String?, run: @escaping (Lesson.Command) -> Bool) {
+    /// Lines written since the screen was last cleared (or since the last "more").
+    private var used = 0
+    /// The title the current page repeats after a "more".
+    private var pageTitle = ""
+    /// Set when the teacher stops paging: the rest of the step runs without being shown.
+    private var hidden = false
+    /// The step on screen, 1-based; 0 for the title page.
+    private var stepNumber = 0
+
+    static let clearScreen = "\u{1B}[H\u{1B}[2J"
+
+    public init(lesson: Lesson, text: TerminalText, interactive: Bool, screen: Screen? = nil, input: Input = .lines,
+                write: @escaping (String) -> Void, ask: @escaping (String) -> String?,
+                run: @escaping (Lesson.Command) -> CommandResult) {
         self.lesson = lesson; self.text = text; self.interactive = interactive
+        self.screen = interactive ? screen : nil
+        self.input = input
         self.write = write; self.ask = ask; self.run = run
     }
 
     public func present() -> Outcome {
-        write(text.heading("# \(lesson.title)"))
-        if case .failed(let line) = show(lesson.introduction) { return .failed(line: line) }
-        var step = 0
+        guard interactive else { return presentStraightThrough() }
+        var step = -1                  // -1: the title page
         while step < lesson.steps.count {
-            let outcome = showStep(step)
-            if case .failed = outcome, !interactive { return outcome }
-            guard interactive else { step += 1; continue }
+            if step < 0 { showTitlePage() } else { _ = showStep(step) }
             switch ask(after: step) {
             case .next: step += 1
-            case .back: step = max(step - 1, 0)
+            case .back: step = max(step - 1, -1)
             case .jump(let target): step = target
-            case .quit: return .quit
+            case .quit:
+                if input == .keys { write("") }    // a key ends no line: leave the shell a fresh one
+                return .quit
             }
         }
         write("")
@@ -46,23 +93,50 @@ public struct Presenter {
         return .finished
     }
 
+    /// Without a terminal: everything in order, stopping at the first command that fails.
+    private func presentStraightThrough() -> Outcome {
+        write(text.heading("# \(lesson.title)"))
+        if case .failed(let line) = show(lesson.introduction) { return .failed(line: line) }
+        for index in lesson.steps.indices {
+            write("")
+            if case .failed(let line) = showStep(index) { return .failed(line: line) }
+        }
+        write("")
+        write(text.dim("End of the lesson."))
+        return .finished
+    }
+
+    /// The lesson's title, its introduction, and the list of its steps.
+    private func showTitlePage() {
+        stepNumber = 0
+        startPage(title: "# \(lesson.title)")
+        _ = show(lesson.introduction)
+        emit("")
+        for (i, step) in lesson.steps.enumerated() { emit(wrapped("  \(i + 1). \(step.title)", width: text.width)) }
+    }
+
     private func showStep(_ index: Int) -> Outcome {
         let step = lesson.steps[index]
-        write("")
-        write(text.heading("## Step \(index + 1) of \(lesson.steps.count): \(step.title)"))
+        stepNumber = index + 1
+        let title = "## Step \(index + 1) of \(lesson.steps.count): \(step.title)"
+        if interactive { startPage(title: title) } else { write(text.heading(title)) }
         return show(step.blocks)
     }
 
     private func show(_ blocks: [Lesson.Block]) -> Outcome {
         var outcome = Outcome.finished
         for block in blocks {
-            write("")
+            emit("")
             switch block {
-            case .prose(let markdown): write(text.prose(markdown))
-            case .literal(let body): write(text.literal(body))
+            case .prose(let markdown): emit(text.prose(markdown))
+            case .literal(let body): emit(wrapped(text.literal(body), width: text.columns))
             case .command(let command):
-                write(text.command(command.text))
-                if !run(command) {
+                emit(text.command(command.text, width: text.wrapsOutput ? text.columns : nil))
+                let result = run(command)
+                for line in result.output { emit(wrapped(line, width: text.columns)) }
+                for picture in result.pictures { showPicture(picture) }
+                if !result.succeeded {
+                    if interactive, let error = result.error { emit(wrapped(error, width: text.columns)) }
                     outcome = .failed(line: command.line)
                     if !interactive { return outcome }
                 }
@@ -71,14 +145,113 @@ public struct Presenter {
         return outcome
     }
 
+    private func showPicture(_ picture: TerminalPicture) {
+        // A picture taller than the screen puts two rows in a line (upper and lower half-blocks).
+        let tall = screen.map { picture.rows + 12 > $0.rows - 2 } ?? false
+        emit("")
+        for line in picture.lines(width: text.columns, color: text.color, pairRows: tall) { emit(line) }
+    }
+
+    private func wrapped(_ lines: String, width: Int) -> String {
+        guard text.wrapsOutput else { return lines }
+        return lines.split(separator: "\n", omittingEmptySubsequences: false)
+            .flatMap { DisplayWidth.wrap(String($0), width: width) }.joined(separator: "\n")
+    }
+
+    // MARK: - The screen
+
+    /// Clears the screen (when asked to) and writes `title` on its first line.
+    private func startPage(title: String) {
+        pageTitle = title
+        hidden = false
+        if screen?.clears == true {
+            write(Self.clearScreen + text.heading(title))
+            used = 1
+        } else {
+            write("")
+            write(text.heading(title))
+            used = 2
+        }
+    }
+
+    /// Writes lines, stopping at a "more" prompt when the screen is full: the last row is kept
+    /// for a prompt, so nothing scrolls off before the teacher has seen it.
+    private func emit(_ lines: String) {
+        for line in lines.split(separator: "\n", omittingEmptySubsequences: false) {
+            if hidden { return }
+            // The rows this line takes: one, unless something left it wider than the screen.
+            let rows = max(1, (DisplayWidth.of(DisplayWidth.withoutEscapes(String(line))) + text.columns - 1) / text.columns)
+            if let screen, used > 1, used + rows > screen.rows - 1 {
+                let answer = ask(text.dim("-- more: any key goes on, q skips the rest of this step --"))
+                let stop = answer == nil || answer?.lowercased() == "q"
+                if screen.clears {
+                    write(Self.clearScreen + text.heading(pageTitle + (stop ? "" : " (continued)")))
+                    used = 1
+                } else {
+                    write("")
+                    used = 1
+                }
+                if stop {
+                    hidden = true
+                    write(text.dim("(the rest of this step is not shown: press \(stepNumber) to see it again)"))
+                    used += 1
+                    return
+                }
+            }
+            write(String(line))
+            used += rows
+        }
+    }
+
+    // MARK: - Moving between steps
+
     enum Move: Equatable { case next, back, jump(Int), quit }
 
-    /// Reads the teacher's choice after step `index`; end of input means quit.
+    /// Reads the teacher's choice after step `index` (-1: the title page); end of input means quit.
     private func ask(after index: Int) -> Move {
         let last = lesson.steps.count
-        let prompt = "[Enter] \(index + 1 == last ? "finish" : "next"), b back, 1-\(last) jump, q quit > "
+        let next = index < 0 ? "start" : index + 1 == last ? "finish" : "next"
+        if let screen { if used < screen.rows - 1 { write(""); used += 1 } } else { write("") }
+        switch input {
+        case .keys: return askKeys(next: next, last: last)
+        case .lines: return askLines(next: next, last: last)
+        }
+    }
+
+    /// Single keys: → space Enter next, ← b back, digits jump (Enter after them when another
+    /// digit could still follow), q quit. Other keys are ignored: the prompt says what works.
+    private func askKeys(next: String, last: Int) -> Move {
+        let prompt = "→ space Enter: \(next) · ← b: back · 1-\(last): jump · q: quit"
+        var digits = ""
         while true {
-            write("")
+            let typed = digits.isEmpty ? "" : "  step \(digits)_ (Enter to go)"
+            // "\r" rewrites the prompt in place as digits are typed.
+            guard let key = ask("\r" + text.dim(prompt) + typed + "  ") else { return .quit }
+            switch key {
+            case Keyboard.right, " ", Keyboard.enter:
+                guard !digits.isEmpty else { return .next }
+                if let n = Int(digits), (1...last).contains(n) { return .jump(n - 1) }
+                digits = ""
+            case Keyboard.left, "b", "B": return .back
+            case "q", "Q": return .quit
+            case "\u{7F}", "\u{08}": if !digits.isEmpty { digits.removeLast() }
+            default:
+                guard key.count == 1, let digit = key.first?.wholeNumberValue, digits.count < 6 else { continue }
+                digits += String(digit)
+                let n = Int(digits) ?? 0
+                // Jump at once when no further digit could make another step number.
+                if n * 10 > last {
+                    if (1...last).contains(n) { return .jump(n - 1) }
+                    digits = ""
+                }
+            }
+        }
+    }
+
+    /// Whole lines, for a terminal that cannot be put in raw mode.
+    private func askLines(next: String, last: Int) -> Move {
+        let prompt = "[Enter] \(next), b back, 1-\(last) jump, q quit > "
+        while true {
             guard let answer = ask(text.dim(prompt))?.trimmingCharacters(in: .whitespaces).lowercased() else { return .quit }
             switch answer {
             case "": return .next
@@ -87,6 +260,7 @@ public struct Presenter {
             default:
                 if let n = Int(answer), (1...last).contains(n) { return .jump(n - 1) }
                 write("Type Enter for the next step, b to go back, a step number 1-\(last), or q to quit.")
+                used += 1
             }
         }
     }

@@ -3,22 +3,43 @@ import Foundation
 /// Lesson prose for a terminal: wrapped to its width, with a little emphasis when colour is wanted
 /// (a terminal, and NO_COLOR unset), plain text otherwise.
 public struct TerminalText: Sendable {
+    /// Columns for prose: the terminal's width, capped for reading comfort.
     public let width: Int
+    /// The terminal's whole width, for command output and pictures.
+    public let columns: Int
     public let color: Bool
+    /// Whether command output is wrapped to `columns` (on a terminal: piped output keeps its
+    /// lines whole, for grep and for scripts).
+    public let wrapsOutput: Bool
 
-    public init(width: Int, color: Bool) {
+    public init(width: Int, color: Bool, columns: Int? = nil, wrapsOutput: Bool = true) {
         self.width = max(width, 30)
+        self.columns = max(columns ?? width, 30)
         self.color = color
+        self.wrapsOutput = wrapsOutput
     }
 
-    /// Settings for standard output: its width (capped for reading comfort) and whether to colour.
+    /// Settings for standard output: its width and whether to colour (a terminal that is not
+    /// TERM=dumb, and NO_COLOR unset or empty, as no-color.org asks).
     public static func forStandardOutput() -> TerminalText {
         let isTerminal = isatty(STDOUT_FILENO) != 0
+        let size = terminalSize()
+        let columns = size?.columns ?? Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
+        return TerminalText(width: min(columns, 100), color: isTerminal && wantsColor(), columns: columns, wrapsOutput: isTerminal)
+    }
+
+    /// NO_COLOR unset (or empty) and a terminal that is not "dumb".
+    public static func wantsColor() -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return !noColor && environment["TERM"] != "dumb"
+    }
+
+    /// Standard output's size when it is a terminal that reports one.
+    public static func terminalSize() -> (columns: Int, rows: Int)? {
         var size = winsize()
-        let columns = isTerminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0
-            ? Int(size.ws_col) : Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
-        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        return TerminalText(width: min(columns, 100), color: isTerminal && !noColor)
+        guard isatty(STDOUT_FILENO) != 0, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return nil }
+        return (Int(size.ws_col), Int(size.ws_row))
     }
 
     public func heading(_ text: String) -> String {
@@ -29,9 +50,14 @@ public struct TerminalText: Sendable {
         color ? "\u{1B}[2m\(text)\u{1B}[0m" : text
     }
 
-    /// "$ attnlab …", as a shell would show it.
-    public func command(_ text: String) -> String {
-        color ? "\u{1B}[2m$\u{1B}[0m \u{1B}[1;36m\(text)\u{1B}[0m" : "$ \(text)"
+    /// "$ attnlab …", as a shell would show it; wrapped to `width` when given, each line styled
+    /// on its own (so a cut line never leaves the colour on).
+    public func command(_ text: String, width: Int? = nil) -> String {
+        let lines = width.map { DisplayWidth.wrap("$ " + text, width: $0) } ?? ["$ " + text]
+        guard color else { return lines.joined(separator: "\n") }
+        return lines.enumerated().map { i, line in
+            i == 0 ? "\u{1B}[2m$\u{1B}[0m \u{1B}[1;36m\(line.dropFirst(2))\u{1B}[0m" : "\u{1B}[1;36m\(line)\u{1B}[0m"
+        }.joined(separator: "\n")
     }
 
     /// A fenced block shown as it is, indented.
@@ -78,25 +104,48 @@ public struct TerminalText: Sendable {
         return nil
     }
 
-    /// Greedy word wrap; the markup characters are not counted, since they will not be shown.
+    /// Greedy word wrap, by display width (a Chinese character takes two columns); the markup
+    /// characters are not counted, since they will not be shown. Lines break at spaces and
+    /// between wide characters, which is where Chinese and Japanese lines break.
     private func wrap(_ text: String, first: String, rest: String) -> [String] {
         var lines: [String] = []
         var line = first, visible = first.count
+        var atStart = true
         for word in text.split(separator: " ") {
-            let length = Self.visibleLength(String(word))
-            if visible > first.count && visible + 1 + length > width {
-                lines.append(line)
-                line = rest; visible = rest.count
+            for (index, piece) in Self.pieces(String(word)).enumerated() {
+                let space = index == 0 && !atStart ? 1 : 0
+                let length = Self.visibleLength(piece)
+                if !atStart && visible + space + length > width {
+                    lines.append(line)
+                    line = rest; visible = rest.count
+                    atStart = true
+                }
+                if index == 0 && !atStart { line += " "; visible += 1 }
+                line += piece; visible += length
+                atStart = false
             }
-            if visible > rest.count || (lines.isEmpty && visible > first.count) { line += " "; visible += 1 }
-            line += word; visible += length
         }
         lines.append(line)
         return lines
     }
 
+    /// A word cut where a line may break inside it: around each wide character.
+    static func pieces(_ word: String) -> [String] {
+        var pieces: [String] = [], current = ""
+        for c in word {
+            if DisplayWidth.of(c) == 2 {
+                if !current.isEmpty { pieces.append(current) }
+                pieces.append(String(c)); current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
     static func visibleLength(_ word: String) -> Int {
-        word.replacingOccurrences(of: "**", with: "").filter { $0 != "`" }.count
+        DisplayWidth.of(word.replacingOccurrences(of: "**", with: "").filter { $0 != "`" })
     }
 
     /// `code` in cyan, **bold** in bold; without colour the markers are simply removed. Each line
