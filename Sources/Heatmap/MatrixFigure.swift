@@ -37,11 +37,13 @@ public struct Divider: Sendable {
     public var axis: Axis
     /// The line runs between row (or column) `index - 1` and `index`.
     public var index: Int
-    /// Written beside a line between columns (under the panels) and in the legend, once per label.
+    /// Written beside a line between columns, under the panels, when it fits: a few words.
     public var label: String
+    /// What the legend says of the line (once for all lines that say the same); nil = `label`.
+    public var legend: String?
 
-    public init(_ axis: Axis, before index: Int, label: String) {
-        self.axis = axis; self.index = index; self.label = label
+    public init(_ axis: Axis, before index: Int, label: String, legend: String? = nil) {
+        self.axis = axis; self.index = index; self.label = label; self.legend = legend
     }
 }
 

@@ -212,8 +212,9 @@ struct Layout {
         if seen.notANumber { entries.append(.init(swatch: .fixed(.notANumber), text: "NaN")) }
         if seen.infinite { entries.append(.init(swatch: .fixed(.infinite), text: "+/-inf")) }
         var labels: Set<String> = []
-        for divider in figure.dividers where !divider.label.isEmpty && labels.insert(divider.label).inserted {
-            entries.append(.init(swatch: .line, text: divider.label))
+        for divider in figure.dividers {
+            let text = divider.legend ?? divider.label
+            if !text.isEmpty && labels.insert(text).inserted { entries.append(.init(swatch: .line, text: text)) }
         }
         return entries
     }
