@@ -57,25 +57,7 @@ public struct LinePlot: Sendable {
         let all = usable.joined()
         guard !all.isEmpty, series.allSatisfy({ $0.x.count == $0.y.count }) else { throw HeatmapError.empty }
 
-        // Axis ranges: x as given (half a step wider with ticks of their own, so the end ticks'
-        // text stays under the plot); y from 0 when no value is negative, since the plots show
-        // magnitudes and a bar that does not start at 0 exaggerates; on a log axis whole decades.
-        var (x0, x1) = (all.map(\.0).min()!, all.map(\.0).max()!)   // ok: `all` is not empty
-        var (y0, y1) = (all.map(\.1).min()!, all.map(\.1).max()!)   // ok: `all` is not empty
-        if let ticks = xTicks, !ticks.isEmpty {
-            (x0, x1) = (min(x0, ticks.map(\.x).min()!) - 0.5, max(x1, ticks.map(\.x).max()!) + 0.5)
-        }
-        if x0 == x1 { x0 -= 1; x1 += 1 }
-        if logY {
-            (y0, y1) = (pow(10, floor(log10(y0))), pow(10, ceil(log10(y1))))
-            if y0 == y1 { y1 *= 10 }
-        } else if y0 >= 0 {
-            (y0, y1) = (0, y1 == 0 ? 1 : y1 * 1.05)
-        } else {
-            if y0 == y1 { y0 -= 1; y1 += 1 }
-            let pad = (y1 - y0) * 0.05
-            (y0, y1) = (y0 - pad, y1 + pad)
-        }
+        let (x0, x1, y0, y1) = ranges(all.map(\.0), all.map(\.1))
 
         let ticks = xTicks ?? Ticks.nice(x0, x1, count: 6).filter { $0 >= x0 && $0 <= x1 }.map { Tick(x: $0, label: Ticks.label($0)) }
         let yTicks = logY ? Ticks.decades(y0, y1) : Ticks.nice(y0, y1, count: 6).filter { $0 >= y0 && $0 <= y1 }
@@ -174,6 +156,30 @@ public struct LinePlot: Sendable {
             ly += label.lineHeight
         }
         return canvas
+    }
+
+    /// The axes' ranges for these points. x as given (half a step wider with ticks of their own,
+    /// so the end ticks' text stays under the plot); y from 0 when no value is negative, since the
+    /// plots show magnitudes and an axis that does not start at 0 exaggerates; on a log axis, whole
+    /// decades. `xs` and `ys` are finite and not empty.
+    func ranges(_ xs: [Double], _ ys: [Double]) -> (x0: Double, x1: Double, y0: Double, y1: Double) {
+        var (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1)
+        var (y0, y1) = (ys.min() ?? 0, ys.max() ?? 1)
+        if let ticks = xTicks, let first = ticks.map(\.x).min(), let last = ticks.map(\.x).max() {
+            (x0, x1) = (min(x0, first) - 0.5, max(x1, last) + 0.5)
+        }
+        if x0 == x1 { x0 -= 1; x1 += 1 }
+        if logY {
+            (y0, y1) = (pow(10, floor(log10(y0))), pow(10, ceil(log10(y1))))
+            if y0 == y1 { y1 *= 10 }
+        } else if y0 >= 0 {
+            (y0, y1) = (0, y1 == 0 ? 1 : y1 * 1.05)
+        } else {
+            if y0 == y1 { y0 -= 1; y1 += 1 }
+            let pad = (y1 - y0) * 0.05
+            (y0, y1) = (y0 - pad, y1 + pad)
+        }
+        return (x0, x1, y0, y1)
     }
 
     /// Several plots one above the other as one picture (each keeps its own axes), e.g. the work
