@@ -168,18 +168,17 @@ struct Layout {
         var seen = Seen()
         let isMask: Bool
         if case .mask = figure.kind { isMask = true } else { isMask = false }
+        var present = [Bool](repeating: false, count: 256)     // by bits; a table, since grids can hold millions of cells
         for matrix in figure.panels.joined() {
-            if matrix.blockedBy != nil || isMask {
-                for i in 0..<matrix.rows {
-                    for j in 0..<matrix.columns {
-                        let bits = rules(matrix, i, j, isMask: isMask)
-                        if bits != 0 { seen.rules.insert(bits) }
-                    }
-                }
+            if isMask {
+                for i in 0..<matrix.rows { for j in 0..<matrix.columns { present[Int(rules(matrix, i, j, isMask: true))] = true } }
+            } else if let bits = matrix.blockedBy {
+                for b in bits { present[Int(b)] = true }
             }
             seen.notANumber = seen.notANumber || matrix.values.contains { $0.isNaN }
             seen.infinite = seen.infinite || matrix.values.contains { $0.isInfinite }
         }
+        seen.rules = Set((1..<256).filter { present[$0] }.map(UInt8.init))
         return seen
     }
 

@@ -133,7 +133,8 @@ public struct AttentionPictures: Sendable {
         if let prefix = prefixes[site.group], let panel = panels.first?.first, prefix > 0, prefix < min(panel.rows, panel.columns) {
             dividers = Self.prefixDividers(prefix)
         }
-        return MatrixFigure(title: title, subtitle: "\(model); \(what)", panels: panels, scale: scale,
+        // Two lines, so the picture is no wider than its panels need.
+        return MatrixFigure(title: title, subtitle: "\(model)\n\(what)", panels: panels, scale: scale,
                             kind: .values(barLabel: Self.barLabel(point)), rowTitle: axes.rows, columnTitle: axes.columns,
                             dividers: dividers)
     }

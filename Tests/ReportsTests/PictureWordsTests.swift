@@ -42,7 +42,7 @@ import Training
         let pictures = maker.pictures(trace.drawable(scores: false), masks: trace.all, scores: false)
         for picture in pictures {
             let cross = picture.file.contains("cross_attn")
-            #expect(picture.figure.subtitle.hasPrefix("nano; random weights, seed 2; "), "\(picture.file)")
+            #expect(picture.figure.subtitle.hasPrefix("nano; random weights, seed 2\n"), "\(picture.file)")
             #expect(picture.figure.rowTitle.hasPrefix("query") && picture.figure.columnTitle.hasPrefix("key"))
             #expect(picture.figure.rowTitle.contains("decoder") == cross && picture.figure.columnTitle.contains("encoder") == cross)
             let lines = picture.figure.dividers.map { "\($0.axis) \($0.index)" }
