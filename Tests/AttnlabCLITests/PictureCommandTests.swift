@@ -110,7 +110,7 @@ func pixels(_ image: RGBImage, _ color: RGB) -> [(x: Int, y: Int)] {
 }
 
 /// What the commands draw, read back from their PNG files.
-@Suite struct PictureMarkTests {
+@Suite struct PictureCommandMarkTests {
     func draw(_ arguments: [String], _ name: String = #function) throws -> RGBImage {
         let path = try temporaryFolder(name).appendingPathComponent("p.png").path
         let result = attnlab(arguments + ["--png", path])
@@ -179,7 +179,7 @@ func pixels(_ image: RGBImage, _ color: RGB) -> [(x: Int, y: Int)] {
 }
 
 /// Every picture's subtitle begins with the model and where its weights came from.
-@Suite struct PictureSubtitleTests {
+@Suite struct PictureCommandSubtitleTests {
     func subtitle(_ arguments: [String]) throws -> String { try ModelOptions.parse(arguments).pictureSubtitle() }
 
     @Test func randomWeightsGiveTheirSeed() throws {
