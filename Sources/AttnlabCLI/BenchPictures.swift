@@ -9,7 +9,7 @@ extension BenchCommand {
     /// by side, every head on its own, the layers × heads grid — rendered and written as PNG.
     func benchPictures(_ model: TransformerModel, _ input: ModelInput, labels: [Stack: [String]]) throws {
         let trace = try Trace(model, input: input, labels: labels, hooks: "*.pattern", alsoRecord: "*.mask")
-        let pictures = AttentionPictures(describing: self.model.modelSummary(Self.modelDefaults), of: model)
+        let pictures = self.model.attentionPictures(of: model, Self.modelDefaults)
             .pictures(trace.drawable(scores: false), masks: trace.all, scores: false)
         let (runs, warmup) = (timing.runs, timing.warmup)
 

@@ -92,7 +92,8 @@ struct CausalityCommand: ParsableCommand {
             Console.say("decoder positions that moved: \(probe.movedFrom) of \(probe.change.count)")
         }
         if let png = output.pngPath {
-            try writePicture(LinePlot.causalityChange(probe, labels: outputLabels, old: old, architecture: architecture).render(), to: png)
+            try writePicture(LinePlot.causalityChange(probe, labels: outputLabels, old: old, new: to, architecture: architecture,
+                                                      model: model.pictureSubtitle()).render(), to: png)
         }
         if output.json {
             try JSONLine.say(["changed_stack": changed.rawValue, "position": j, "output_stack": probe.outputStack.rawValue,

@@ -80,18 +80,37 @@ struct MaskCommand: ParsableCommand {
         }
     }
 
-    /// The mask as a picture: allowed cells in colour, blocked ones grey and hatched.
+    /// The mask as a picture: allowed cells in colour, blocked ones grey and hatched — when padding
+    /// is combined with another rule, each rule with a hatch of its own — and for a prefix-LM a
+    /// line where the prefix ends.
     private func draw(rule: MaskRule, grid: Tensor, to path: String) throws {
         let (rows, cols) = (grid.shape[0], grid.shape[1])
         let size = kind == .cross ? "\(rows) decoder x \(cols) encoder tokens" : "\(rows) tokens"
-        let matrix = LabelledMatrix(rows: rows, columns: cols, values: grid.scalars,
+        var matrix = LabelledMatrix(rows: rows, columns: cols, values: grid.scalars,
                                     rowLabels: (0..<rows).map(String.init), columnLabels: (0..<cols).map(String.init))
+        var blockRules: [String] = []
+        if let valid, kind != .padding, kind != .cross {
+            let own = kind.rule(prefix: prefix ?? 0, window: window ?? 1), pad = padding(valid: valid)
+            matrix.blockedBy = (0..<rows).flatMap { i in
+                (0..<cols).map { j in UInt8(own.allows(i, j) ? 0 : 1) | UInt8(pad.allows(i, j) ? 0 : 2) }
+            }
+            blockRules = ["blocked by \(kind.rawValue): \(Self.blocks[kind] ?? "")", "blocked by padding: keys from \(valid) on are padding"]
+        }
+        let dividers = kind == .prefixLM && (1..<rows).contains(prefix ?? 0) ? AttentionPictures.prefixDividers(prefix ?? 0) : []
+        let axes = AttentionPictures.axisTitles(cross: kind == .cross)
         let figure = MatrixFigure(title: "\(rule.name) mask, \(size)",
-                                  subtitle: "rows: queries (the position that attends); columns: keys (the position attended to)",
-                                  matrix: matrix, kind: .mask)
+                                  subtitle: "1 = may attend, 0 = blocked; a rule about positions alone: no model, no weights",
+                                  matrix: matrix, kind: .mask, rowTitle: axes.rows, columnTitle: axes.columns,
+                                  blockRules: blockRules, dividers: dividers)
         try writePicture(Heatmap.render(figure), to: path)
         RunContext.drew(figure, file: path)
     }
+
+    /// What each rule that padding can be combined with blocks, for the legend.
+    static let blocks: [MaskKind: String] = [
+        .bidirectional: "nothing", .causal: "the key comes after the query",
+        .prefixLM: "a later key outside the prefix", .slidingWindow: "a later key, or one outside the window",
+    ]
 
     /// The grid with key positions across the top and query positions down the side.
     static func format(_ grid: Tensor) -> String {

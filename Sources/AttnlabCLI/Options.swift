@@ -116,13 +116,12 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// The model folder --model names (`ModelLocation`), nil without --model.
-    private func checkpointFolder() throws -> URL? { try model.map { try ModelLocation.folder(for: $0) } }
+    func checkpointFolder() throws -> URL? { try model.map { try ModelLocation.folder(for: $0) } }
 
     /// The checkpoint's config.json alone (cheap: no weights), nil without --model.
-    private func checkpointConfig() throws -> (architecture: Architecture, config: ModelConfig)? {
+    func checkpointConfig() throws -> (architecture: Architecture, config: ModelConfig, layout: Checkpoint.Layout)? {
         guard let checkpointFolder = try checkpointFolder() else { return nil }
-        let read = try Checkpoint.readConfig(from: checkpointFolder)
-        return (read.architecture, read.config)
+        return try Checkpoint.readConfig(from: checkpointFolder)
     }
 
     /// The preset's configuration with any size the user overrode (the checkpoint's, with --model).
@@ -182,7 +181,7 @@ struct ModelOptions: ParsableArguments {
     /// "decoder-only tiny (width 64, 4 heads, 2 layers), seed 0"
     func modelSummary(_ defaults: ModelDefaults = ModelDefaults()) -> String {
         if let model {
-            guard let (architecture, c) = try? checkpointConfig() else { return "checkpoint \(model)" }
+            guard let (architecture, c, _) = try? checkpointConfig() else { return "checkpoint \(model)" }
             return "\(architecture.rawValue) checkpoint \(model) (width \(c.width), \(c.heads) heads, \(c.layers) layers)"
         }
         let c = (try? config(defaults)) ?? (preset ?? defaults.preset).config()

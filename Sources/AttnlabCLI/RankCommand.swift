@@ -63,7 +63,7 @@ struct RankCommand: ParsableCommand {
             }
         }
         if let png = output.pngPath {
-            let subtitle = "\(model.modelSummary(Self.modelDefaults)), \(stack.rawValue) layer \(layer) head \(head), the same weights and text"
+            let subtitle = model.pictureSubtitle(Self.modelDefaults) + "\n\(stack.rawValue) layer \(layer) head \(head), the same weights and text"
             try writePicture(LinePlot.singularValues(comparison, subtitle: subtitle).render(), to: png)
         }
         if output.json {

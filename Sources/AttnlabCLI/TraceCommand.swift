@@ -103,7 +103,7 @@ struct TraceCommand: ParsableCommand {
             ?? ["architecture": built.architecture.rawValue, "preset": (model.preset ?? .tiny).rawValue, "seed": model.resolvedSeed]
         let export = NpyExport(model: described,
                                recordings: trace.asked, input: modelInput, labels: labels)
-        let pictures = pngFolder == nil ? [] : AttentionPictures(describing: model.modelSummary(), of: built)
+        let pictures = pngFolder == nil ? [] : model.attentionPictures(of: built)
             .pictures(trace.drawable(scores: scores), masks: trace.all, scores: scores, kinds: kinds)
         if pngFolder != nil && pictures.isEmpty {
             throw CLIError("--png draws attention patterns, and --hooks '\(hooks)' recorded none; try --hooks '*.pattern'")

@@ -17,7 +17,7 @@ enum TrainingFiles {
             (TrainingRun.recordFile, try run.recordJSON(evaluation: evaluation, clearestHead: head)),
             (TrainingRun.stateFile, SafeTensors.encode(run.stateTensors())),
         ]
-        if !run.history.isEmpty { extra.append(("loss.png", try PNG.encode(TrainingPictures.curves(run).render()))) }
+        if !run.history.isEmpty { extra.append(("loss.png", try PNG.encode(TrainingPictures.curves(run, exactMatch: evaluation?.exactMatch).render()))) }
         if let head {
             let figure = TrainingPictures.filmstrip(run, layer: head.layer, head: head.head, exactMatch: evaluation?.exactMatch)
             extra.append(("attention-over-training.png", try PNG.encode(Heatmap.render(figure))))

@@ -30,15 +30,37 @@ public struct Canvas: Sendable {
         fill(x: x, y: y, width: w, height: h, palette.index(fixed))
     }
 
+    /// The lines of a hatch: rising (/), falling (\), or both (a cross-hatch). Two rules that block
+    /// cells (causal and padding, say) get one direction each, so a class can tell them apart, and a
+    /// cell both block shows both.
+    public struct Hatch: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let rising = Hatch(rawValue: 1)
+        public static let falling = Hatch(rawValue: 2)
+    }
+
     /// A masked cell: neutral grey with diagonal lines every `spacing` pixels, unlike any value.
     /// The lines follow the canvas, not the cell, so neighbouring masked cells join into one texture.
-    public mutating func hatch(x: Int, y: Int, width w: Int, height h: Int, spacing: Int) {
+    public mutating func hatch(x: Int, y: Int, width w: Int, height h: Int, spacing: Int, _ lines: Hatch = .rising) {
         fill(x: x, y: y, width: w, height: h, .masked)
         guard spacing >= 3 else { return }
         let ink = palette.index(.hatch)
         for row in max(y, 0)..<min(y + h, height) {
-            for column in max(x, 0)..<min(x + w, width) where (column + row) % spacing == 0 {
-                pixels[row * width + column] = ink
+            for column in max(x, 0)..<min(x + w, width) {
+                let rising = lines.contains(.rising) && (column + row) % spacing == 0
+                let falling = lines.contains(.falling) && (column - row + spacing * height) % spacing == 0
+                if rising || falling { pixels[row * width + column] = ink }
+            }
+        }
+    }
+
+    /// Copies `other`'s pixels here with its top-left corner at (x, y); the two must share a palette.
+    public mutating func paste(_ other: Canvas, x: Int, y: Int) {
+        precondition(other.palette.colors == palette.colors, "pasting a picture drawn with another palette")
+        for row in 0..<other.height where y + row >= 0 && y + row < height {
+            for column in 0..<other.width where x + column >= 0 && x + column < width {
+                pixels[(y + row) * width + x + column] = other.pixels[row * other.width + column]
             }
         }
     }

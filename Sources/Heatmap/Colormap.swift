@@ -95,6 +95,7 @@ public struct Palette: Sendable {
         case masked, hatch          // "not allowed to look": neutral grey with darker diagonal lines
         case notANumber, infinite   // never a normal value
         case series0, series1, series2, series3, series4, series5
+        case marker                 // lines that mark a place (where a prefix ends, a changed token)
 
         public var rgb: RGB {
             switch self {
@@ -114,6 +115,8 @@ public struct Palette: Sendable {
             case .series3: RGB(hex: 0xD62728)
             case .series4: RGB(hex: 0x9467BD)
             case .series5: RGB(hex: 0x8C564B)
+            // A saturated orange: in neither colour map, and clear on dark purple, white and red alike.
+            case .marker: RGB(hex: 0xFF7A00)
             }
         }
 

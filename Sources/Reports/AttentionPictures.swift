@@ -7,10 +7,13 @@ import Transformer
 /// Turns recorded attention (patterns, raw scores, masks) into pictures: the bridge between the
 /// model's recordings and Heatmap's labelled matrices.
 public struct AttentionPictures: Sendable {
-    /// What a picture's title says about the run, e.g. "decoder-only tiny, seed 0".
+    /// What a picture's subtitle says about the run: the model and where its weights came from
+    /// (`WeightsOrigin.subtitle`), e.g. "decoder-only tiny (…); random weights, seed 0".
     public let model: String
     /// The mask each attention site used, by "stack.kind" ("decoder.self_attn" → "causal").
     public let maskNames: [String: String]
+    /// A prefix-LM's prefix length by "stack.kind": the pictures draw a line where it ends.
+    public var prefixes: [String: Int] = [:]
 
     public init(model: String, maskNames: [String: String]) {
         self.model = model
@@ -32,7 +35,11 @@ public struct AttentionPictures: Sendable {
         public let figure: MatrixFigure
     }
 
-    public static let axes = "rows: queries (the token that attends); columns: keys (the token attended to)"
+    /// The axis titles of a picture of attention: queries down the side, keys across the top.
+    public static func axisTitles(cross: Bool) -> (rows: String, columns: String) {
+        cross ? ("query: decoder token (the token that attends)", "key: encoder token (attended to)")
+            : ("query (the token that attends)", "key (attended to)")
+    }
 
     /// Which pictures to draw: a layer's heads side by side, each head alone, the layers × heads grid.
     public enum Kind: String, CaseIterable, Sendable { case layers, heads, grid }
@@ -52,15 +59,13 @@ public struct AttentionPictures: Sendable {
             for recording in chosen {
                 let site = Site(recording.name)
                 let heads = headMatrices(recording, mask: maskByName[site.prefix + ".mask"], point: point)
-                if kinds.contains(.layers) { pictures.append(Picture(file: recording.name + ".png", figure: MatrixFigure(
+                if kinds.contains(.layers) { pictures.append(Picture(file: recording.name + ".png", figure: figure(
                     title: "\(site.description) \(Self.noun(point)), all \(heads.count) heads",
-                    subtitle: subtitle(site, point), panels: [heads], scale: scale(point, [recording]),
-                    kind: .values(barLabel: Self.barLabel(point))))) }
+                    site: site, point: point, panels: [heads], scale: scale(point, [recording])))) }
                 for (h, head) in heads.enumerated() where kinds.contains(.heads) {
-                    pictures.append(Picture(file: "\(recording.name).head\(h).png", figure: MatrixFigure(
+                    pictures.append(Picture(file: "\(recording.name).head\(h).png", figure: figure(
                         title: "\(site.description) \(Self.noun(point)), head \(h)",
-                        subtitle: subtitle(site, point), matrix: head, scale: scale(point, [recording]),
-                        kind: .values(barLabel: Self.barLabel(point)))))
+                        site: site, point: point, panels: [[head]], scale: scale(point, [recording]))))
                 }
             }
             // Layers × heads, for each stack and kind of attention.
@@ -76,10 +81,9 @@ public struct AttentionPictures: Sendable {
                             return m
                         }
                 }
-                pictures.append(Picture(file: "\(group).\(point).grid.png", figure: MatrixFigure(
+                pictures.append(Picture(file: "\(group).\(point).grid.png", figure: figure(
                     title: "\(site.stack) \(site.kindName) \(Self.noun(point))s: layers (L) down, heads (H) across",
-                    subtitle: subtitle(site, point), panels: rows, scale: scale(point, members),
-                    kind: .values(barLabel: Self.barLabel(point)))))
+                    site: site, point: point, panels: rows, scale: scale(point, members))))
             }
         }
         return pictures
@@ -120,10 +124,27 @@ public struct AttentionPictures: Sendable {
         }
     }
 
-    private func subtitle(_ site: Site, _ point: String) -> String {
-        let mask = maskNames["\(site.stack).\(site.kind)"] ?? ""
+    /// One picture of `site`: its subtitle, axis titles and, for a prefix-LM, the prefix's end.
+    private func figure(title: String, site: Site, point: String, panels: [[LabelledMatrix]], scale: ColorScale) -> MatrixFigure {
+        let mask = maskNames[site.group] ?? ""
         let what = point == "scores" ? "raw scores before the mask (\(mask) mask applied next)" : "\(mask) mask"
-        return "\(model); \(what)\n\(Self.axes)"
+        let axes = Self.axisTitles(cross: site.kind == "cross_attn")
+        var dividers: [Divider] = []
+        if let prefix = prefixes[site.group], let panel = panels.first?.first, prefix > 0, prefix < min(panel.rows, panel.columns) {
+            dividers = Self.prefixDividers(prefix)
+        }
+        // Two lines, so the picture is no wider than its panels need.
+        return MatrixFigure(title: title, subtitle: "\(model)\n\(what)", panels: panels, scale: scale,
+                            kind: .values(barLabel: Self.barLabel(point)), rowTitle: axes.rows, columnTitle: axes.columns,
+                            dividers: dividers)
+    }
+
+    /// The lines where a prefix-LM's prefix ends, after row and column `prefix - 1`: before them
+    /// the mask is bidirectional, after them causal. For `attnlab mask prefix-lm` too.
+    public static func prefixDividers(_ prefix: Int) -> [Divider] {
+        let legend = "prefix ends: tokens 0-\(prefix - 1) see each other both ways"
+        return [Divider(.columns, before: prefix, label: "prefix ends", legend: legend),
+                Divider(.rows, before: prefix, label: "prefix ends", legend: legend)]
     }
 
     private func scale(_ point: String, _ recordings: [Recording]) -> ColorScale {

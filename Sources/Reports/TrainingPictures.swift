@@ -5,12 +5,19 @@ import Transformer
 /// The pictures a training run leaves: its curves, and one head's attention from random weights to
 /// trained, side by side.
 public enum TrainingPictures {
+    /// What every picture of a run says first: the model, and what it was trained on and how well.
+    public static func subtitle(_ run: TrainingRun, exactMatch: Double?) -> String {
+        let s = run.settings
+        return WeightsOrigin.subtitle(model: "\(s.architecture.rawValue) \(s.preset.rawValue) from seed \(s.seed)",
+                                      origin: .trained(task: run.task.name, steps: run.step, exactMatch: exactMatch))
+    }
+
     /// Loss and batch token accuracy against the step.
-    public static func curves(_ run: TrainingRun) -> LinePlot {
+    public static func curves(_ run: TrainingRun, exactMatch: Double?) -> LinePlot {
         let steps = run.history.map { Double($0.step) }
-        return LinePlot(title: "Training \(run.task.name)",
-                        subtitle: "\(run.settings.preset.rawValue) preset, seed \(run.settings.seed), batch \(run.settings.batch); "
-                            + "loss (cross-entropy, nats) and the batch's token accuracy at each step",
+        return LinePlot(title: "Training \(run.task.kind.rawValue)",
+                        subtitle: subtitle(run, exactMatch: exactMatch) + "\n"
+                            + "batch \(run.settings.batch); loss (cross-entropy, nats) and the batch's token accuracy at each step",
                         xLabel: "step", yLabel: "loss / accuracy",
                         series: [.init(name: "loss", x: steps, y: run.history.map { Double($0.loss) }),
                                  .init(name: "token accuracy", x: steps, y: run.history.map { Double($0.tokenAccuracy) })])
@@ -32,9 +39,9 @@ public enum TrainingPictures {
             return LabelledMatrix(rows: rows, columns: columns, values: values, rowLabels: frame.rowLabels,
                                   columnLabels: frame.columnLabels, blocked: blocked, caption: "step \(frame.step)")
         }
-        let score = exactMatch.map { String(format: "; held-out exact match %.3f", $0) } ?? ""
+        let axes = AttentionPictures.axisTitles(cross: run.settings.architecture == .encoderDecoder)
         return MatrixFigure(title: "\(site.replacingOccurrences(of: ".pattern", with: "")) head \(head): \(kind) while learning \(run.task.kind.rawValue)",
-                            subtitle: "\(run.task.name), \(run.settings.steps) steps\(score)\n" + AttentionPictures.axes,
-                            panels: [panels], kind: .values(barLabel: "weight"))
+                            subtitle: subtitle(run, exactMatch: exactMatch), panels: [panels], kind: .values(barLabel: "weight"),
+                            rowTitle: axes.rows, columnTitle: axes.columns)
     }
 }

@@ -142,60 +142,6 @@ import TensorCore
     }
 }
 
-@Suite struct PictureCommandTests {
-    @Test func tracePngWritesPerLayerPerHeadAndGridNamedLikeTheHooks() throws {
-        let folder = try temporaryFolder()
-        let result = attnlab("trace", "--arch", "decoder-only", "--preset", "nano", "--text", "a b c", "--png", folder.path)
-        #expect(result.status == 0, "\(result.err)")
-        let files = Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
-        // nano: 2 layers × 2 heads → 2 per-layer pictures, 4 per-head pictures, 1 grid
-        #expect(files == ["decoder.0.self_attn.pattern.png", "decoder.1.self_attn.pattern.png",
-                          "decoder.0.self_attn.pattern.head0.png", "decoder.0.self_attn.pattern.head1.png",
-                          "decoder.1.self_attn.pattern.head0.png", "decoder.1.self_attn.pattern.head1.png",
-                          "decoder.self_attn.pattern.grid.png"])
-        let printed = Set(result.out.filter { $0.hasPrefix("wrote ") }.map { String($0.dropFirst(6)) })
-        #expect(printed == Set(files.map { folder.appendingPathComponent($0).path }))
-    }
-
-    @Test func picturesAreByteIdenticalRunToRun() throws {
-        let a = try temporaryFolder("pa"), b = try temporaryFolder("pb")
-        for folder in [a, b] {
-            #expect(attnlab("trace", "--arch", "encoder-decoder", "--text", "x y", "--target", "z", "--png", folder.path, "--scores").status == 0)
-        }
-        let files = try FileManager.default.contentsOfDirectory(atPath: a.path)
-        // patterns and scores × (6 recordings (3 sites × 2 layers) × (1 + 4 heads) + 3 grids)
-        #expect(files.count == 66)
-        for file in files {
-            #expect(FileManager.default.contents(atPath: a.appendingPathComponent(file).path)
-                    == FileManager.default.contents(atPath: b.appendingPathComponent(file).path), "\(file)")
-        }
-    }
-
-    @Test func maskPngIsWrittenAndPrinted() throws {
-        let folder = try temporaryFolder()
-        let path = folder.appendingPathComponent("causal.png").path
-        let result = attnlab("mask", "causal", "--len", "8", "--png", path)
-        #expect(result.status == 0)
-        #expect(result.out.contains("wrote \(path)"))
-        #expect(FileManager.default.fileExists(atPath: path))
-    }
-
-    @Test func pictureErrorsWriteNothing() throws {
-        let parent = try temporaryFolder()
-        let blocker = parent.appendingPathComponent("file")
-        try Data("x".utf8).write(to: blocker)
-        for arguments in [["trace", "--text", "hi", "--png", blocker.appendingPathComponent("pics").path],
-                          ["mask", "causal", "--len", "4", "--png", blocker.appendingPathComponent("m.png").path],
-                          ["trace", "--text", "hi", "--scores"],
-                          ["trace", "--text", "hi", "--hooks", "*.mlp.out", "--png", parent.appendingPathComponent("p").path]] {
-            let result = attnlab(arguments)
-            #expect(result.status != 0, "\(arguments)")
-            #expect(result.err.count == 1, "\(arguments): \(result.err)")
-        }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["file"])
-    }
-}
-
 @Suite struct OptionDeclarationTests {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Sources/AttnlabCLI").standardizedFileURL
