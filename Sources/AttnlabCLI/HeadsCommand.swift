@@ -85,7 +85,7 @@ struct HeadsCommand: ParsableCommand {
             }
         }
         if let png = output.pngPath {
-            let figure = try Self.figure(roles, describing: model.modelSummary(Self.modelDefaults))
+            let figure = try Self.figure(roles, describing: model.pictureSubtitle(Self.modelDefaults))
             try writePicture(Heatmap.render(figure), to: png)
             RunContext.drew(figure, file: png)
         }
@@ -114,22 +114,14 @@ struct HeadsCommand: ParsableCommand {
             return LabelledMatrix(rows: n, columns: n, values: roles.patterns[head.layer].slice(head.head).scalars,
                                   rowLabels: roles.labels, columnLabels: roles.labels,
                                   blocked: roles.mask.map { $0.scalars.map { $0 == 0 } },
-                                  caption: "L\(head.layer) H\(head.head) \(short(measurement.role))")
+                                  caption: "L\(head.layer) H\(head.head)")
         }
-        // Captions are as wide as a panel of a short sentence allows; the subtitle says what they mean.
-        func short(_ role: HeadRoles.Role) -> String {
-            switch role { case .sink(_, let label): label; case .previousToken: "prev"; case .nextToken: "next" }
-        }
-        let meaning = found.map { measurement in
-            switch measurement.role {
-            case .sink(_, let label): "\(label): attends to \(label)"
-            case .previousToken: "prev: previous token"
-            case .nextToken: "next: next token"
-            }
-        }.joined(separator: "; ")
+        // Captions are as wide as a panel of a short sentence allows: the subtitle names the roles.
+        let meaning = "left to right: " + found.map(\.role.description).joined(separator: ", ")
+        let axes = AttentionPictures.axisTitles(cross: false)
         return MatrixFigure(title: "The heads found by measurement, the strongest for each role",
-                            subtitle: "\(describing)\n\(meaning)\n\(AttentionPictures.axes)", panels: [panels], scale: .unit,
-                            kind: .values(barLabel: "weight"))
+                            subtitle: "\(describing)\n\(meaning)", panels: [panels], scale: .unit,
+                            kind: .values(barLabel: "weight"), rowTitle: axes.rows, columnTitle: axes.columns)
     }
 
     private static func json(_ roles: HeadRoles) -> [String: Any] {
