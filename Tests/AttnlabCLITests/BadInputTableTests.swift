@@ -97,6 +97,11 @@ import Testing
         Case(["rank", "--head", "-1"], names: "--head must be at least 0"),
         Case(["rank", "--mask", "causal"], names: "--mask"),
         Case(["rank", "--png", "{dir}"], names: "is a folder"),
+        // heads
+        Case(["heads", "--ids", "5", "6"], names: "--ids"),
+        Case(["heads", "--text", ""], names: "--text"),
+        Case(["heads", "--png", "{dir}"], names: "is a folder"),
+        Case(["heads", "--model", "no-such-model"], names: "no-such-model"),
         // bench
         Case(["bench", "--tokens", "0"], names: "--tokens must be at least 1"),
         Case(["bench", "--preset", "nano", "--tokens", "100"], names: "100"),
@@ -148,7 +153,7 @@ import Testing
     @Test func theTableCoversEveryVerb() {
         #expect(Self.cases.count >= 60)
         let verbs = Set(Self.cases.compactMap(\.arguments.first))
-        for verb in ["trace", "mask", "check", "generate", "count", "rank", "bench", "hooks", "train", "eval", "lesson", "lessons"] {
+        for verb in ["trace", "mask", "check", "generate", "count", "rank", "heads", "bench", "hooks", "train", "eval", "lesson", "lessons"] {
             #expect(verbs.contains(verb), "no bad-input case for \(verb)")
         }
     }
