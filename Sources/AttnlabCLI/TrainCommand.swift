@@ -62,6 +62,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Peak learning rate (default 0.003), after a linear warm-up, then a cosine decay to a tenth of it.") var lr: Float?
     @Option(parsing: .unconditional, help: "Longest sequence of symbols, or of words for lm and mlm (default 8).") var length: Int?
     @Option(parsing: .unconditional, help: "How many letters the symbols are drawn from, 2...26 (default 10).") var symbols: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("A parameter budget: the model gets the number of layers per stack (the preset's width) whose parameter count comes closest to it, to compare architectures at an equal size.", valueName: "n"))
+    var budget: Int?
     @Option(help: ArgumentHelp("Carry on training the model saved in this folder (its settings are kept; --steps may raise the total).", valueName: "dir"))
     var resume: String?
 
@@ -72,7 +74,8 @@ struct TrainCommand: ParsableCommand {
         if resume != nil {
             let given = [taskOption.task != nil ? "--task" : nil, model.arch != nil ? "--arch" : nil, model.preset != nil ? "--preset" : nil,
                          model.seedOption.seed != nil ? "--seed" : nil, batch != nil ? "--batch" : nil, lr != nil ? "--lr" : nil,
-                         length != nil ? "--length" : nil, symbols != nil ? "--symbols" : nil].compactMap { $0 }
+                         length != nil ? "--length" : nil, symbols != nil ? "--symbols" : nil,
+                         budget != nil ? "--budget" : nil].compactMap { $0 }
             if !given.isEmpty {
                 throw ValidationError("--resume carries on with the run's own settings; leave out \(given.joined(separator: ", ")) (--steps may raise the total)")
             }
@@ -80,11 +83,12 @@ struct TrainCommand: ParsableCommand {
         try Limits.check(stepsOption.steps, "--steps", 1...TrainingRun.mostSteps)
         try Limits.check(length, "--length", 2...TrainingTask.maximumLength)
         try Limits.check(symbols, "--symbols", 2...26)
+        try Limits.check(budget, "--budget", Limits.budget)
         if let lr, !(lr > 0 && lr <= 1) { throw ValidationError("--lr must be above 0 and at most 1, got \(lr)") }
     }
 
     /// The settings the options describe (a new run).
-    func settings() -> TrainingSettings {
+    func settings() throws -> TrainingSettings {
         var s = TrainingSettings(task: taskOption.task ?? .copy, architecture: model.arch ?? .decoderOnly,
                                  preset: model.preset ?? .tiny, steps: stepsOption.steps,
                                  seed: model.seedOption.seed ?? RunContext.seed ?? 0)
@@ -92,6 +96,10 @@ struct TrainCommand: ParsableCommand {
         if let lr { s.learningRate = lr }
         if let length { s.length = length }
         if let symbols { s.symbols = symbols }
+        if let budget {
+            let task = try TrainingTask(s.task, architecture: s.architecture, symbols: s.symbols, length: s.length)
+            s.layers = ModelCount.layers(for: budget, s.architecture, s.config(task), encoderTokens: 0, decoderTokens: 0)
+        }
         return s
     }
 
@@ -100,15 +108,21 @@ struct TrainCommand: ParsableCommand {
         try Paths.checkFolder(folder, option: outFolder.out != nil ? "--out" : "--resume")
         try TrainingFiles.checkReplaceable(folder)
         let run = try resume.map { try TrainingFiles.resume(from: RunContext.resolve($0), steps: stepsOption.steps) }
-            ?? TrainingRun(settings())
+            ?? TrainingRun(try settings())
         let settings = run.settings
         // Measured: the toy presets' products are too small to share between cores — one OpenBLAS
         // thread trains reverse on tiny 2.2× faster than two (the second spends its time waiting).
         let threads = BLASThreads.count
         if settings.preset != .gpt2Small { BLASThreads.set(1) }
         defer { BLASThreads.set(threads) }
-        Console.say("training \(run.task.name): \(settings.architecture.rawValue) \(settings.preset.rawValue), "
-                    + "\(run.model.weights.parameterCount) parameters, seed \(settings.seed)")
+        let parameters = run.model.weights.parameterCount
+        let depth = settings.layers.map { ", \($0) layer\($0 == 1 ? "" : "s")\(settings.architecture == .encoderDecoder ? " per stack" : "")" } ?? ""
+        Console.say("training \(run.task.name): \(settings.architecture.rawValue) \(settings.preset.rawValue)\(depth), "
+                    + "\(parameters) parameters, seed \(settings.seed)")
+        if let budget, resume == nil {
+            Console.say(String(format: "budget %d parameters: %d layers per stack come closest (%+.1f%%)", budget, run.model.config.layers,
+                               100 * (Double(parameters) - Double(budget)) / Double(budget)))
+        }
         Console.say("\(settings.steps) steps of \(settings.batch) sequences\(run.step > 0 ? ", carrying on from step \(run.step)" : ""); "
                     + String(format: "learning rate %g, warm-up %d steps, cosine decay", settings.learningRate, settings.warmupSteps))
 
