@@ -10,8 +10,9 @@ enum LessonSandbox {
     /// Options whose value is a path the command writes to. Any new option that writes a file or
     /// folder belongs here (`--html` is listed ahead of the command that will have it).
     /// `train --resume DIR` reads a saved model and writes it back, so a lesson may use it only
-    /// inside its folder, like an output.
-    static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html", "--resume"]
+    /// inside its folder, like an output; `plot-runs --run DIR` reads a run the lesson trained, and
+    /// is held to the lesson's folder the same way.
+    static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html", "--resume", "--run"]
 
     /// Options that make attnlab start another program: `bench --torch` and `--matplotlib` run
     /// python3 on a script, and `--torch-script` / `--matplotlib-script` choose which script. A

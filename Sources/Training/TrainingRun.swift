@@ -111,7 +111,10 @@ public final class TrainingRun {
     }
 
     /// The batch of step `step` (0-based): a pure function of the seed and the step.
-    public func batch(at step: Int) -> [Example] {
+    public func batch(at step: Int) -> [Example] { Self.batch(at: step, settings: settings, task: task) }
+
+    /// The batch that a run with `settings` trains on at `step`: what `batch(at:)` gives, without a model.
+    public static func batch(at step: Int, settings: TrainingSettings, task: TrainingTask) -> [Example] {
         var rng = SeededGenerator(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step) &+ 0x5851_F42D)
         return task.batch(settings.batch, &rng)
     }
