@@ -19,8 +19,8 @@ struct PlotRunsCommand: ParsableCommand {
             --x steps, tokens or predictions draws each run's training loss (averaged over blocks of \
             steps) against the steps done, the input tokens its batches held so far, or the predictions \
             it was scored on so far (a causal language model predicts at every position, a masked one \
-            only where it hid a word). It prints each run's totals and every run's loss at the largest \
-            x all of them reached. --x position draws held-out accuracy at each position of the \
+            only where it hid a word). It prints each run's totals, and every run's loss at a quarter, \
+            half, three quarters and all of the largest x that every run reached. --x position draws held-out accuracy at each position of the \
             sequence, from each run's training.json, and prints it as a table.
 
             Examples:
@@ -95,18 +95,24 @@ struct PlotRunsCommand: ParsableCommand {
             })
         }
         let windows = records.map { max(1, $0.losses.count / 40) }
-        // Each run's loss at the largest x all of them reached: there, they have had the same
-        // number of steps, tokens or predictions.
+        // Each run's loss at a quarter, half, three quarters and all of the largest x every run
+        // reached: at each, the runs have had the same number of steps, tokens or predictions.
         let common = curves.map { $0.last ?? 0 }.min() ?? 0
-        let atCommon = zip(zip(records, curves), windows).map { pair, window -> Double in
-            let (r, xs) = pair
-            let last = (xs.lastIndex { $0 <= common } ?? 0)
+        let marks = (1...4).map { (common * Double($0) / 4).rounded(.down) }
+        func loss(_ r: RunRecord, _ xs: [Double], window: Int, at mark: Double) -> Double {
+            let last = xs.lastIndex { $0 <= mark } ?? 0
             let first = max(0, last - window + 1)
             return r.losses[first...last].reduce(0, +) / Double(last - first + 1)
         }
         let what = x == .steps ? "steps" : x == .tokens ? "tokens read" : "predictions scored"
-        Console.say("training loss at \(Int(common)) \(what), the most every run reached (mean of the steps up to there, as plotted):")
-        for (name, loss) in zip(names, atCommon) { Console.say(String(format: "  %@: %.4f", name, loss)) }
+        let width = max(names.map(\.count).max() ?? 0, what.count) + 2
+        Console.say("training loss (mean of the steps up to there, as plotted) at the same number of \(what) for every run:")
+        Console.say("  " + what.padding(toLength: width, withPad: " ", startingAt: 0) + marks.map { String(format: "%10.0f", $0) }.joined())
+        var atMarks: [[Double]] = []
+        for ((r, xs), (name, window)) in zip(zip(records, curves), zip(names, windows)) {
+            atMarks.append(marks.map { loss(r, xs, window: window, at: $0) })
+            Console.say("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + atMarks.last!.map { String(format: "%10.4f", $0) }.joined())   // ok: just appended
+        }
 
         if let png = output.pngPath {
             let series = zip(zip(records, curves), zip(names, windows)).map { pair, label in
@@ -116,10 +122,10 @@ struct PlotRunsCommand: ParsableCommand {
             try writePicture(RunPictures.losses(series, xLabel: what, subtitle: subtitle).render(), to: png)
         }
         if output.json {
-            try JSONLine.say(["x": x.rawValue, "common_x": common,
-                              "runs": zip(records, atCommon).map { r, loss in
+            try JSONLine.say(["x": x.rawValue, "marks": marks,
+                              "runs": zip(records, atMarks).map { r, losses in
                                   ["task": r.settings.task.rawValue, "architecture": r.settings.architecture.rawValue, "parameters": r.parameters,
-                                   "steps": r.losses.count, "loss_at_common_x": loss] as [String: Any]
+                                   "steps": r.losses.count, "loss_at_marks": losses] as [String: Any]
                               }])
         }
     }

@@ -120,7 +120,8 @@ struct TrainCommand: ParsableCommand {
         Console.say("training \(run.task.name): \(settings.architecture.rawValue) \(settings.preset.rawValue)\(depth), "
                     + "\(parameters) parameters, seed \(settings.seed)")
         if let budget, resume == nil {
-            Console.say(String(format: "budget %d parameters: %d layers per stack come closest (%+.1f%%)", budget, run.model.config.layers,
+            Console.say(String(format: "budget %d parameters: %d layers%@ come closest (%+.1f%% off)", budget, run.model.config.layers,
+                               settings.architecture == .encoderDecoder ? " per stack" : "",
                                100 * (Double(parameters) - Double(budget)) / Double(budget)))
         }
         Console.say("\(settings.steps) steps of \(settings.batch) sequences\(run.step > 0 ? ", carrying on from step \(run.step)" : ""); "
