@@ -21,8 +21,10 @@ enum LessonSandbox {
     static let programOptions: Set<String> = ["--torch", "--torch-script", "--matplotlib", "--matplotlib-script"]
 
     /// Options that read a folder: `--model` reads a model, and its error lines would tell a lesson
-    /// what is at any path, so in a lesson it takes only the bare name of a model in the models
-    /// folder (`ModelLocation`), never a path.
+    /// what is at any path, so in a lesson it takes only the bare name of a model in the lesson's
+    /// folder, the models folder or the trained folder, or `trained:NAME` (`ModelLocation`), never a path.
+    /// (`train --cache` writes into the trained folder, under a name made from its settings alone,
+    /// which are checked numbers and names: the one folder outside its own a lesson writes to.)
     static let readOptions: Set<String> = ["--model"]
 
     /// Words that make a command print help (or the version, or the parser's description of
@@ -57,10 +59,10 @@ enum LessonSandbox {
             if readOptions.contains(name) {
                 let value = word.count > name.count ? String(word.dropFirst(name.count + 1))
                     : index + 1 < arguments.count ? arguments[index + 1] : ""
-                if !ModelLocation.isBareName(value) {
-                    return "\(name) '\(shown(value))' is a path, and a lesson may read only the models in "
-                        + "\(ModelLocation.modelsFolder)/, by name (such as all-MiniLM-L6-v2): "
-                        + "run 'attnlab \(command) \(name) DIR' from the command line instead"
+                if !ModelLocation.isModelName(value) {
+                    return "\(name) '\(shown(value))' is a path, and a lesson may read only its own models and those in "
+                        + "\(ModelLocation.modelsFolder)/ or \(ModelLocation.trainedFolder)/, by name (such as all-MiniLM-L6-v2, "
+                        + "or trained:NAME): run 'attnlab \(command) \(name) DIR' from the command line instead"
                 }
             }
             guard outputOptions.contains(name) else { continue }

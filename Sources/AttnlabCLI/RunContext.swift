@@ -6,6 +6,9 @@ import Foundation
 enum RunContext {
     @TaskLocal static var outputFolder: String?
     @TaskLocal static var seed: UInt64?
+    /// The trained-model cache (`train --cache`) in place of `$ATTNLAB_TRAINED` or `Output/trained`:
+    /// tests give each of theirs a folder of its own.
+    @TaskLocal static var trainedFolder: String?
 
     /// `path` as given, or — inside a lesson — relative to the lesson's output folder.
     static func resolve(_ path: String) -> String {
