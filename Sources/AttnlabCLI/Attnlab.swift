@@ -9,7 +9,7 @@ public struct Attnlab: ParsableCommand {
         abstract: "See how transformers work: run encoder-only, decoder-only and encoder-decoder models, record their attention, and step through lessons.",
         version: "0.1.0",
         subcommands: [LessonsCommand.self, LessonCommand.self, TraceCommand.self, MaskCommand.self, CheckCommand.self,
-                      GenerateCommand.self, CountCommand.self, RankCommand.self, HeadsCommand.self, HooksCommand.self, TrainCommand.self, EvalCommand.self,
+                      GenerateCommand.self, CountCommand.self, RankCommand.self, HeadsCommand.self, HooksCommand.self, TrainCommand.self, EvalCommand.self, PlotRunsCommand.self,
                       BenchCommand.self])
 
     public init() {}

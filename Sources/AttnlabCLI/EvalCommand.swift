@@ -31,9 +31,10 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = RunContext.resolve(checkpoint.model ?? "")
-        let built = try Checkpoint.load(from: URL(fileURLWithPath: folder)).model
-        let recordURL = URL(fileURLWithPath: folder).appendingPathComponent(TrainingRun.recordFile)
+        let folderURL = try ModelLocation.folder(for: checkpoint.model ?? "")
+        let folder = folderURL.relativePath
+        let built = try Checkpoint.load(from: folderURL).model
+        let recordURL = folderURL.appendingPathComponent(TrainingRun.recordFile)
         guard let data = try? Data(contentsOf: recordURL),
               let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let settingsObject = record["settings"] as? [String: Any] else {

@@ -10,8 +10,9 @@ enum LessonSandbox {
     /// Options whose value is a path the command writes to. Any new option that writes a file or
     /// folder belongs here (`--html` is listed ahead of the command that will have it).
     /// `train --resume DIR` reads a saved model and writes it back, so a lesson may use it only
-    /// inside its folder, like an output.
-    static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html", "--resume"]
+    /// inside its folder, like an output; `plot-runs --run DIR` reads a run the lesson trained, and
+    /// is held to the lesson's folder the same way.
+    static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html", "--resume", "--run"]
 
     /// Options that make attnlab start another program: `bench --torch` and `--matplotlib` run
     /// python3 on a script, and `--torch-script` / `--matplotlib-script` choose which script. A
@@ -20,8 +21,10 @@ enum LessonSandbox {
     static let programOptions: Set<String> = ["--torch", "--torch-script", "--matplotlib", "--matplotlib-script"]
 
     /// Options that read a folder: `--model` reads a model, and its error lines would tell a lesson
-    /// what is at any path, so in a lesson it takes only the bare name of a model in the models
-    /// folder (`ModelLocation`), never a path.
+    /// what is at any path, so in a lesson it takes only the bare name of a model in the lesson's
+    /// folder, the models folder or the trained folder, or `trained:NAME` (`ModelLocation`), never a path.
+    /// (`train --cache` writes into the trained folder, under a name made from its settings alone,
+    /// which are checked numbers and names: the one folder outside its own a lesson writes to.)
     static let readOptions: Set<String> = ["--model"]
 
     /// Words that make a command print help (or the version, or the parser's description of
@@ -56,10 +59,10 @@ enum LessonSandbox {
             if readOptions.contains(name) {
                 let value = word.count > name.count ? String(word.dropFirst(name.count + 1))
                     : index + 1 < arguments.count ? arguments[index + 1] : ""
-                if !ModelLocation.isBareName(value) {
-                    return "\(name) '\(shown(value))' is a path, and a lesson may read only the models in "
-                        + "\(ModelLocation.modelsFolder)/, by name (such as all-MiniLM-L6-v2): "
-                        + "run 'attnlab \(command) \(name) DIR' from the command line instead"
+                if !ModelLocation.isModelName(value) {
+                    return "\(name) '\(shown(value))' is a path, and a lesson may read only its own models and those in "
+                        + "\(ModelLocation.modelsFolder)/ or \(ModelLocation.trainedFolder)/, by name (such as all-MiniLM-L6-v2, "
+                        + "or trained:NAME): run 'attnlab \(command) \(name) DIR' from the command line instead"
                 }
             }
             guard outputOptions.contains(name) else { continue }

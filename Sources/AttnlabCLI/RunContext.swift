@@ -19,6 +19,10 @@ enum RunContext {
         return TerminalText.terminalSize()?.columns
     }
 
+    /// The trained-model cache (`train --cache`) in place of `$ATTNLAB_TRAINED` or `Output/trained`:
+    /// tests give each of theirs a folder of its own.
+    @TaskLocal static var trainedFolder: String?
+
     /// `path` as given, or — inside a lesson — relative to the lesson's output folder.
     static func resolve(_ path: String) -> String {
         guard let outputFolder, !path.hasPrefix("/") else { return path }

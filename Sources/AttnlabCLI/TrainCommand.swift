@@ -62,17 +62,24 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Peak learning rate (default 0.003), after a linear warm-up, then a cosine decay to a tenth of it.") var lr: Float?
     @Option(parsing: .unconditional, help: "Longest sequence of symbols, or of words for lm and mlm (default 8).") var length: Int?
     @Option(parsing: .unconditional, help: "How many letters the symbols are drawn from, 2...26 (default 10).") var symbols: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("A parameter budget: the model gets the number of layers per stack (the preset's width) whose parameter count comes closest to it, to compare architectures at an equal size.", valueName: "n"))
+    var budget: Int?
     @Option(help: ArgumentHelp("Carry on training the model saved in this folder (its settings are kept; --steps may raise the total).", valueName: "dir"))
     var resume: String?
+    @Flag(help: "Keep the model in the trained-model cache instead of --out: Output/trained/<task>-<arch>-<preset>-seed<seed>-<steps> (more settings are added to the name when not the default; $ATTNLAB_TRAINED moves the cache). When that folder already holds this very run, it is reused at once instead of trained again. Other commands name it with --model trained:<name>.")
+    var cache = false
 
     func validate() throws {
         if resume == nil && taskOption.task == nil { throw ValidationError("give the task: --task copy|reverse|sort|count|lm|mlm") }
-        if resume == nil && outFolder.out == nil { throw ValidationError("give the folder to save the model in: --out DIR") }
+        if cache && outFolder.out != nil { throw ValidationError("--cache keeps the model in \(ModelLocation.trainedFolder)/ under a name made from its settings; leave out --out") }
+        if cache && resume != nil { throw ValidationError("--cache carries on an unfinished run of the same settings by itself; leave out --resume") }
+        if resume == nil && outFolder.out == nil && !cache { throw ValidationError("give the folder to save the model in: --out DIR (or --cache)") }
         if let resume, resume.isEmpty { throw ValidationError("--resume needs a folder; the path is empty") }
         if resume != nil {
             let given = [taskOption.task != nil ? "--task" : nil, model.arch != nil ? "--arch" : nil, model.preset != nil ? "--preset" : nil,
                          model.seedOption.seed != nil ? "--seed" : nil, batch != nil ? "--batch" : nil, lr != nil ? "--lr" : nil,
-                         length != nil ? "--length" : nil, symbols != nil ? "--symbols" : nil].compactMap { $0 }
+                         length != nil ? "--length" : nil, symbols != nil ? "--symbols" : nil,
+                         budget != nil ? "--budget" : nil].compactMap { $0 }
             if !given.isEmpty {
                 throw ValidationError("--resume carries on with the run's own settings; leave out \(given.joined(separator: ", ")) (--steps may raise the total)")
             }
@@ -80,11 +87,12 @@ struct TrainCommand: ParsableCommand {
         try Limits.check(stepsOption.steps, "--steps", 1...TrainingRun.mostSteps)
         try Limits.check(length, "--length", 2...TrainingTask.maximumLength)
         try Limits.check(symbols, "--symbols", 2...26)
+        try Limits.check(budget, "--budget", Limits.budget)
         if let lr, !(lr > 0 && lr <= 1) { throw ValidationError("--lr must be above 0 and at most 1, got \(lr)") }
     }
 
     /// The settings the options describe (a new run).
-    func settings() -> TrainingSettings {
+    func settings() throws -> TrainingSettings {
         var s = TrainingSettings(task: taskOption.task ?? .copy, architecture: model.arch ?? .decoderOnly,
                                  preset: model.preset ?? .tiny, steps: stepsOption.steps,
                                  seed: model.seedOption.seed ?? RunContext.seed ?? 0)
@@ -92,25 +100,74 @@ struct TrainCommand: ParsableCommand {
         if let lr { s.learningRate = lr }
         if let length { s.length = length }
         if let symbols { s.symbols = symbols }
+        if let budget {
+            let task = try TrainingTask(s.task, architecture: s.architecture, symbols: s.symbols, length: s.length)
+            s.layers = ModelCount.layers(for: budget, s.architecture, s.config(task), encoderTokens: 0, decoderTokens: 0)
+        }
         return s
     }
 
     func run() throws {
+        if cache { return try runCached() }
         let folder = RunContext.resolve(outFolder.out ?? resume ?? "")
         try Paths.checkFolder(folder, option: outFolder.out != nil ? "--out" : "--resume")
         try TrainingFiles.checkReplaceable(folder)
         let run = try resume.map { try TrainingFiles.resume(from: RunContext.resolve($0), steps: stepsOption.steps) }
-            ?? TrainingRun(settings())
+            ?? TrainingRun(try settings())
+        try train(run, into: folder)
+    }
+
+    /// `--cache`: reuse the run kept for these settings, carry it on, or train it (`TrainingCache`).
+    private func runCached() throws {
+        let settings = try settings()
+        do { _ = try TrainingRun.check(settings) } catch let error as TrainingError { throw CLIError(error.description) }
+        let folder = TrainingCache.folder(settings)
+        try Paths.checkFolder(folder, option: "--cache")
+        try TrainingCache.withLock(folder) {
+            switch TrainingCache.state(of: folder, for: settings) {
+            case .complete(let record):
+                let start = Date()
+                sayHeader(settings, task: record.taskName, parameters: record.parameters, carryingOnFrom: 0)
+                Console.say("reusing the model trained earlier in \(folder)")
+                report(exactMatch: record.exactMatch, tokenAccuracy: record.tokenAccuracy, samples: record.samples, record.head, targetName: try TrainingTask(settings.task, architecture: settings.architecture,
+                       symbols: settings.symbols, length: settings.length).attentionTargetName)
+                if output.json {
+                    try? JSONLine.say(["steps": settings.steps, "loss": record.lastLoss, "exact_match": record.exactMatch,
+                                       "token_accuracy": record.tokenAccuracy, "samples": record.samples,
+                                       "seconds": JSONLine.rounded(Date().timeIntervalSince(start)), "steps_per_s": 0,
+                                       "folder": folder, "reused": true])
+                }
+            case .unfinished:
+                try train(TrainingFiles.resume(from: folder, steps: nil), into: folder)
+            case .empty:
+                try TrainingFiles.checkReplaceable(folder)
+                try train(TrainingRun(settings), into: folder)
+            }
+        }
+    }
+
+    private func sayHeader(_ settings: TrainingSettings, task: String, parameters: Int, carryingOnFrom step: Int) {
+        let perStack = settings.architecture == .encoderDecoder ? " per stack" : ""
+        let depth = settings.layers.map { ", \($0) layer\($0 == 1 ? "" : "s")\(perStack)" } ?? ""
+        Console.say("training \(task): \(settings.architecture.rawValue) \(settings.preset.rawValue)\(depth), "
+                    + "\(parameters) parameters, seed \(settings.seed)")
+        if let budget, let layers = settings.layers {
+            Console.say(String(format: "budget %d parameters: %d layers%@ come closest (%+.1f%% off)", budget, layers, perStack,
+                               100 * (Double(parameters) - Double(budget)) / Double(budget)))
+        }
+        Console.say("\(settings.steps) steps of \(settings.batch) sequences\(step > 0 ? ", carrying on from step \(step)" : ""); "
+                    + String(format: "learning rate %g, warm-up %d steps, cosine decay", settings.learningRate, settings.warmupSteps))
+    }
+
+    /// Trains `run` to its end and saves it into `folder`.
+    private func train(_ run: TrainingRun, into folder: String) throws {
         let settings = run.settings
         // Measured: the toy presets' products are too small to share between cores — one OpenBLAS
         // thread trains reverse on tiny 2.2× faster than two (the second spends its time waiting).
         let threads = BLASThreads.count
         if settings.preset != .gpt2Small { BLASThreads.set(1) }
         defer { BLASThreads.set(threads) }
-        Console.say("training \(run.task.name): \(settings.architecture.rawValue) \(settings.preset.rawValue), "
-                    + "\(run.model.weights.parameterCount) parameters, seed \(settings.seed)")
-        Console.say("\(settings.steps) steps of \(settings.batch) sequences\(run.step > 0 ? ", carrying on from step \(run.step)" : ""); "
-                    + String(format: "learning rate %g, warm-up %d steps, cosine decay", settings.learningRate, settings.warmupSteps))
+        sayHeader(settings, task: run.task.name, parameters: run.model.weights.parameterCount, carryingOnFrom: run.step)
 
         // A first Ctrl-C lets the current step finish; the run is then saved (the save itself
         // cannot be cut short) and the command exits 130. Evaluation is skipped then.
@@ -137,20 +194,25 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func report(_ run: TrainingRun, _ evaluation: Evaluation, _ head: HeadWeight?, folder: String, clock: TrainingClock) {
-        Console.say(String(format: "held-out: exact match %.4f, token accuracy %.4f on %d sequences", evaluation.exactMatch,
-                           evaluation.tokenAccuracy, evaluation.samples))
+    /// The held-out scores and the clearest head: the same lines whether the run was trained now or reused.
+    private func report(exactMatch: Double, tokenAccuracy: Double, samples: Int, _ head: HeadWeight?, targetName: String?) {
+        Console.say(String(format: "held-out: exact match %.4f, token accuracy %.4f on %d sequences", exactMatch, tokenAccuracy, samples))
         if let head {
             Console.say(String(format: "clearest head: layer %d head %d, mean weight %.3f on %@", head.layer, head.head, head.weight,
-                               run.task.attentionTargetName ?? "its sharpest keys"))
+                               targetName ?? "its sharpest keys"))
         }
+    }
+
+    private func report(_ run: TrainingRun, _ evaluation: Evaluation, _ head: HeadWeight?, folder: String, clock: TrainingClock) {
+        report(exactMatch: evaluation.exactMatch, tokenAccuracy: evaluation.tokenAccuracy, samples: evaluation.samples, head,
+               targetName: run.task.attentionTargetName)
         Console.say(String(format: "%.1f s, %.1f steps/s, %.0f tokens/s", clock.seconds, clock.stepsPerSecond, clock.tokensPerSecond))
         Console.say("wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, training-state.safetensors, loss.png, attention-over-training.png")
         if output.json {
             try? JSONLine.say(["steps": run.step, "loss": Double(run.history.last?.loss ?? .nan), "exact_match": evaluation.exactMatch,
                                "token_accuracy": evaluation.tokenAccuracy, "samples": evaluation.samples,
                                "seconds": JSONLine.rounded(clock.seconds), "steps_per_s": JSONLine.rounded(clock.stepsPerSecond),
-                               "folder": folder])
+                               "folder": folder, "reused": false])
         }
     }
 }

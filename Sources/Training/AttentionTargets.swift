@@ -65,6 +65,12 @@ public struct HeadWeight: Sendable, Equatable {
     public let layer: Int
     public let head: Int
     public let weight: Double
+
+    public init(layer: Int, head: Int, weight: Double) {
+        self.layer = layer
+        self.head = head
+        self.weight = weight
+    }
 }
 
 /// Every head of the watched site, with its mean weight on the task's targets over `examples`,

@@ -65,7 +65,7 @@ extension TrainingRun {
         do { task = try check(settings) } catch TrainingError.settings(let problem) {
             throw TrainingError.file("\(recordFile)'s settings cannot be trained: \(problem)")
         }
-        guard model.architecture == settings.architecture, model.config == task.config(settings.preset) else {
+        guard model.architecture == settings.architecture, model.config == settings.config(task) else {
             throw TrainingError.file("the model does not fit \(recordFile)'s settings (\(task.name), \(settings.preset.rawValue))")
         }
         let frameSteps = (object["frame_steps"] as? [Int]) ?? []

@@ -45,11 +45,11 @@ public final class TrainingRun {
     public var frameSteps: [Int] { (0...5).map { settings.steps * $0 / 5 } }
 
     /// The largest batch and number of steps a run takes (a typo should not size a huge run).
-    public static let largestBatch = 1024, mostSteps = 1_000_000
+    public static let largestBatch = 1024, mostSteps = 1_000_000, mostLayers = 256
 
     public convenience init(_ settings: TrainingSettings) throws {
         let task = try Self.check(settings)
-        let model = try TransformerModel.random(settings.architecture, task.config(settings.preset), seed: settings.seed)
+        let model = try TransformerModel.random(settings.architecture, settings.config(task), seed: settings.seed)
         try self.init(settings, task: task, model: model, optimizer: AdamW(weightDecay: settings.weightDecay), history: [], frames: [])
     }
 
@@ -79,12 +79,15 @@ public final class TrainingRun {
             throw TrainingError.settings("--lr must be above 0 and at most 1, got \(s.learningRate)")
         }
         guard (0...s.steps).contains(s.warmupSteps) else { throw TrainingError.settings("--warmup must be 0...\(s.steps) (the steps)") }
+        if let layers = s.layers, !(1...mostLayers).contains(layers) {
+            throw TrainingError.settings("the layers per stack must be 1...\(mostLayers), got \(layers)")
+        }
         let task = try TrainingTask(s.task, architecture: s.architecture, symbols: s.symbols, length: s.length)
         let room = s.preset.config().maxLength
         guard task.maxInputLength <= room else {
             throw TrainingError.settings("--length \(s.length) makes sequences of \(task.maxInputLength) tokens; the \(s.preset.rawValue) preset holds \(room)")
         }
-        let bytes = estimatedBytesPerStep(task.config(s.preset), architecture: s.architecture, batch: s.batch,
+        let bytes = estimatedBytesPerStep(s.config(task), architecture: s.architecture, batch: s.batch,
                                           tokens: task.maxInputLength)
         guard bytes <= largestStepBytes else {
             throw TrainingError.settings("a step of \(s.batch) sequences of up to \(task.maxInputLength) tokens on \(s.preset.rawValue) "
@@ -108,7 +111,10 @@ public final class TrainingRun {
     }
 
     /// The batch of step `step` (0-based): a pure function of the seed and the step.
-    public func batch(at step: Int) -> [Example] {
+    public func batch(at step: Int) -> [Example] { Self.batch(at: step, settings: settings, task: task) }
+
+    /// The batch that a run with `settings` trains on at `step`: what `batch(at:)` gives, without a model.
+    public static func batch(at step: Int, settings: TrainingSettings, task: TrainingTask) -> [Example] {
         var rng = SeededGenerator(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step) &+ 0x5851_F42D)
         return task.batch(settings.batch, &rng)
     }

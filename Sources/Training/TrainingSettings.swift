@@ -21,12 +21,15 @@ public struct TrainingSettings: Sendable, Equatable {
     public var length: Int
     public var symbols: Int
     public var seed: UInt64
+    /// Layers per stack when not the preset's own: `train --budget` picks the depth that brings
+    /// the model closest to a parameter budget, so that architectures can be compared at equal size.
+    public var layers: Int?
 
     /// Defaults chosen (by measurement, see README) so that each task reaches its goal on the
     /// tiny preset with no other flag.
     public init(task: TaskKind, architecture: Architecture, preset: Preset = .tiny, steps: Int? = nil, batch: Int = 32,
                 learningRate: Float = 3e-3, warmupSteps: Int? = nil, weightDecay: Float = 0.01, clip: Float = 1,
-                length: Int = 8, symbols: Int = 10, seed: UInt64 = 0) {
+                length: Int = 8, symbols: Int = 10, seed: UInt64 = 0, layers: Int? = nil) {
         self.task = task
         self.architecture = architecture
         self.preset = preset
@@ -39,6 +42,15 @@ public struct TrainingSettings: Sendable, Equatable {
         self.length = length
         self.symbols = symbols
         self.seed = seed
+        self.layers = layers
+    }
+
+    /// The model these settings train for `task`: the preset's shape, sized for the task, at
+    /// `layers` per stack when that is given.
+    public func config(_ task: TrainingTask) -> ModelConfig {
+        var config = task.config(preset)
+        if let layers { config.layers = layers }
+        return config
     }
 
     public static func defaultSteps(_ task: TaskKind) -> Int {
@@ -55,9 +67,12 @@ public struct TrainingSettings: Sendable, Equatable {
     }
 
     public var json: [String: Any] {
-        ["task": task.rawValue, "architecture": architecture.rawValue, "preset": preset.rawValue, "steps": steps,
+        var json: [String: Any] = ["task": task.rawValue, "architecture": architecture.rawValue, "preset": preset.rawValue, "steps": steps,
          "batch": batch, "learning_rate": Double(learningRate), "warmup_steps": warmupSteps,
          "weight_decay": Double(weightDecay), "clip": Double(clip), "length": length, "symbols": symbols, "seed": seed]
+        // Only when given, so that the records of runs at the preset's depth read as before.
+        if let layers { json["layers"] = layers }
+        return json
     }
 
     /// Reads what `json` wrote; the error names the field.
@@ -69,7 +84,8 @@ public struct TrainingSettings: Sendable, Equatable {
                   preset: try fields.choice("preset", Preset.self), steps: try fields.int("steps"), batch: try fields.int("batch"),
                   learningRate: try fields.float("learning_rate"), warmupSteps: try fields.int("warmup_steps"),
                   weightDecay: try fields.float("weight_decay"), clip: try fields.float("clip"),
-                  length: try fields.int("length"), symbols: try fields.int("symbols"), seed: try fields.uint64("seed"))
+                  length: try fields.int("length"), symbols: try fields.int("symbols"), seed: try fields.uint64("seed"),
+                  layers: fields.has("layers") ? try fields.int("layers") : nil)
     }
 }
 

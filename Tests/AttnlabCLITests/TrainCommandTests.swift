@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synchronization
 import TensorCore
 @testable import AttnlabCLI
 
@@ -98,5 +99,82 @@ import TensorCore
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path) == ["interrupted"])
         let resumed = attnlab("train", "--resume", folder.path, "--steps", String(done + 2))
         #expect(resumed.status == 0, "\(resumed.err)")
+    }
+}
+
+/// `train --cache`: the model is kept under a name made from its settings, reused at once by the
+/// same settings, trained anew by others, and named by other commands as `trained:NAME`.
+@Suite struct TrainingCacheTests {
+    static let common = ["train", "--task", "reverse", "--arch", "encoder-decoder", "--preset", "nano", "--steps", "30", "--cache"]
+
+    func files(_ folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            files[name] = try Data(contentsOf: folder.appendingPathComponent(name))
+        }
+        return files
+    }
+
+    @Test func aSecondRunReusesTheModelAndAnotherSeedTrainsAnew() throws {
+        let root = try temporaryFolder()
+        try RunContext.$trainedFolder.withValue(root.path) {
+            let first = attnlab(Self.common + ["--json"])
+            #expect(first.status == 0, "\(first.err)")
+            let folder = root.appendingPathComponent("reverse-encoder-decoder-nano-seed0-30")
+            let before = try files(folder)
+            #expect(before.keys.contains("model.safetensors") && before.keys.contains("training.json"))
+            #expect(try TrainCommandTests.lastJSON(first)["reused"] as? Bool == false)
+
+            let clock = Date()
+            let second = attnlab(Self.common + ["--json"])
+            #expect(second.status == 0, "\(second.err)")
+            #expect(Date().timeIntervalSince(clock) < 1)
+            #expect(second.out.contains("reusing the model trained earlier in \(folder.path)"))
+            #expect(try TrainCommandTests.lastJSON(second)["reused"] as? Bool == true)
+            // The same summary and scores, and not a byte of the folder changed.
+            let summary = { (r: CommandResult) in r.out.filter { $0.hasPrefix("held-out:") || $0.hasPrefix("clearest head:") || $0.hasPrefix("training ") } }
+            #expect(summary(first).count == 3 && summary(first) == summary(second))
+            #expect(try files(folder) == before)
+
+            // Another seed is another model, trained now; a model is named with trained:NAME.
+            let other = attnlab(Self.common + ["--seed", "1"])
+            #expect(other.status == 0 && !other.out.contains { $0.hasPrefix("reusing") }, "\(other.err)")
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("reverse-encoder-decoder-nano-seed1-30/model.safetensors").path))
+            let evaluated = attnlab("eval", "--model", "trained:reverse-encoder-decoder-nano-seed0-30", "--samples", "20")
+            #expect(evaluated.status == 0, "\(evaluated.err)")
+            #expect(attnlab("eval", "--model", "trained:no-such-model").err.first?.contains("train … --cache") == true)
+        }
+    }
+
+    @Test func theNameHoldsEverySettingThatChangesTheResult() {
+        #expect(TrainingCache.name(.init(task: .reverse, architecture: .encoderDecoder, steps: 600))
+                == "reverse-encoder-decoder-tiny-seed0-600")
+        #expect(TrainingCache.name(.init(task: .copy, architecture: .decoderOnly, preset: .nano, batch: 16, learningRate: 1e-3,
+                                         length: 6, symbols: 5, seed: 3))
+                == "copy-decoder-only-nano-seed3-1500-batch16-lr0.001-length6-symbols5")
+    }
+
+    /// Two runs of the same settings at once: one trains, the other waits and reuses its model.
+    @Test func runsAtOnceTakeTurns() throws {
+        let root = try temporaryFolder()
+        let results = Mutex<[CommandResult]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let result = RunContext.$trainedFolder.withValue(root.path) { attnlab(Self.common) }
+            results.withLock { $0.append(result) }
+        }
+        let both = results.withLock { $0 }
+        #expect(both.allSatisfy { $0.status == 0 }, "\(both.map(\.err))")
+        #expect(both.filter { $0.out.contains { $0.hasPrefix("reusing the model trained earlier") } }.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+                == [".reverse-encoder-decoder-nano-seed0-30.lock", "reverse-encoder-decoder-nano-seed0-30"])
+    }
+
+    @Test func aLessonMayNameATrainedModelButNoPath() {
+        #expect(LessonSandbox.problem(with: ["eval", "--model", "trained:reverse-encoder-decoder-tiny-seed0-600"]) == nil)
+        #expect(LessonSandbox.problem(with: ["train", "--task", "copy", "--cache"]) == nil)
+        for bad in ["trained:../x", "trained:/etc", "trained:", "trained:.hidden"] {
+            #expect(LessonSandbox.problem(with: ["eval", "--model", bad])?.contains("is a path") == true, "\(bad)")
+        }
+        #expect(attnlab("train", "--task", "copy", "--cache", "--out", "x").err.first?.contains("leave out --out") == true)
     }
 }
