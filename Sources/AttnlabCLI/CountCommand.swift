@@ -21,8 +21,8 @@ struct CountCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(parsing: .unconditional, help: "Parameter budget for the second table (default: the encoder-decoder's count at --layers).")
-    var budget: Int?
+    @OptionGroup var budgetOption: BudgetOption
+    var budget: Int? { budgetOption.budget }
 
     static let modelDefaults = ModelDefaults(preset: .gpt2Small)
     static let defaultTokens = 512
@@ -33,7 +33,6 @@ struct CountCommand: ParsableCommand {
         if input.text != nil || !input.ids.isEmpty || input.target != nil || !input.targetIds.isEmpty {
             throw ValidationError("count needs only a length: give --tokens N (default \(Self.defaultTokens))")
         }
-        try Limits.check(budget, "--budget", Limits.budget)
     }
 
     func run() throws {

@@ -399,3 +399,12 @@ struct BuiltModel {
 
     var modelAndTokenizer: (TransformerModel, any Tokenizer) { (model, tokenizer) }
 }
+
+/// A parameter budget, which `count` and `train` read alike: each architecture gets the number of
+/// layers per stack (at the preset's width) whose parameter count comes closest to it.
+struct BudgetOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp("A parameter budget: each architecture gets the layers per stack (at the preset's width) whose parameter count comes closest to it. count: the budget of its second table (default: the encoder-decoder's count at --layers); train: the model's size, to compare architectures at an equal size.", valueName: "n"))
+    var budget: Int?
+
+    func validate() throws { try Limits.check(budget, "--budget", Limits.budget) }
+}

@@ -29,7 +29,7 @@ struct PlotRunsCommand: ParsableCommand {
             """)
 
     @Option(name: .customLong("run"), help: ArgumentHelp("A folder that train wrote; give one for each run, in the order of the legend.", valueName: "dir"))
-    var runs: [String] = []
+    var runFolders: [String] = []
 
     @Option(help: "What goes along x: steps, tokens, predictions (the training loss against each), or position (held-out accuracy).")
     var x: RunAxis = .tokens
@@ -39,14 +39,14 @@ struct PlotRunsCommand: ParsableCommand {
     static let mostRuns = 8
 
     func validate() throws {
-        guard !runs.isEmpty else { throw ValidationError("give the runs to compare: --run DIR --run DIR …") }
-        guard runs.count <= Self.mostRuns else { throw ValidationError("at most \(Self.mostRuns) runs fit one picture; got \(runs.count)") }
-        if let empty = runs.firstIndex(where: \.isEmpty) { throw ValidationError("--run number \(empty + 1) is empty; give a folder") }
+        guard !runFolders.isEmpty else { throw ValidationError("give the runs to compare: --run DIR --run DIR …") }
+        guard runFolders.count <= Self.mostRuns else { throw ValidationError("at most \(Self.mostRuns) runs fit one picture; got \(runFolders.count)") }
+        if let empty = runFolders.firstIndex(where: \.isEmpty) { throw ValidationError("--run number \(empty + 1) is empty; give a folder") }
     }
 
     func run() throws {
         try output.checkPictureFile()
-        let records = try runs.map { folder -> (folder: String, record: RunRecord) in
+        let records = try runFolders.map { folder -> (folder: String, record: RunRecord) in
             let path = RunContext.resolve(folder)
             let file = URL(fileURLWithPath: path).appendingPathComponent(TrainingRun.recordFile)
             guard let data = try? Data(contentsOf: file) else {

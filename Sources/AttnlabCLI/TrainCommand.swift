@@ -62,8 +62,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Peak learning rate (default 0.003), after a linear warm-up, then a cosine decay to a tenth of it.") var lr: Float?
     @Option(parsing: .unconditional, help: "Longest sequence of symbols, or of words for lm and mlm (default 8).") var length: Int?
     @Option(parsing: .unconditional, help: "How many letters the symbols are drawn from, 2...26 (default 10).") var symbols: Int?
-    @Option(parsing: .unconditional, help: ArgumentHelp("A parameter budget: the model gets the number of layers per stack (the preset's width) whose parameter count comes closest to it, to compare architectures at an equal size.", valueName: "n"))
-    var budget: Int?
+    @OptionGroup var budgetOption: BudgetOption
+    var budget: Int? { budgetOption.budget }
     @Option(help: ArgumentHelp("Carry on training the model saved in this folder (its settings are kept; --steps may raise the total).", valueName: "dir"))
     var resume: String?
     @Flag(help: "Keep the model in the trained-model cache instead of --out: Output/trained/<task>-<arch>-<preset>-seed<seed>-<steps> (more settings are added to the name when not the default; $ATTNLAB_TRAINED moves the cache). When that folder already holds this very run, it is reused at once instead of trained again. Other commands name it with --model trained:<name>.")
@@ -87,7 +87,6 @@ struct TrainCommand: ParsableCommand {
         try Limits.check(stepsOption.steps, "--steps", 1...TrainingRun.mostSteps)
         try Limits.check(length, "--length", 2...TrainingTask.maximumLength)
         try Limits.check(symbols, "--symbols", 2...26)
-        try Limits.check(budget, "--budget", Limits.budget)
         if let lr, !(lr > 0 && lr <= 1) { throw ValidationError("--lr must be above 0 and at most 1, got \(lr)") }
     }
 
