@@ -53,6 +53,6 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer", "Checkpoints"]),
+        .testTarget(name: "AttnlabCLITests", dependencies: ["AttnlabCLI", "Heatmap", "Transformer", "Checkpoints", "Training"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Reports
 import TensorCore
@@ -43,19 +44,23 @@ struct TrainCommand: ParsableCommand {
             symbols: copy, reverse, sort, count (how often each position's symbol occurs in the whole \
             sequence); lm and mlm use a small synthetic language. The folder gets config.json, \
             model.safetensors, tokenizer.json, training.json (settings, loss history, held-out \
-            exact match and token accuracy), loss.png and attention-over-training.png. Ctrl-C saves \
-            the last completed step; --resume DIR carries on from it.
+            exact match and token accuracy), loss.png and attention-over-training.png (--png FILE \
+            writes that picture to FILE too). Ctrl-C saves the last completed step; --resume DIR \
+            carries on from it. --cache keeps the model in Output/trained/ instead (or as well as \
+            --out) and reuses it when the same settings come again.
 
             Examples:
               attnlab train --task reverse --arch encoder-decoder --out Output/reverse
               attnlab train --task copy --arch decoder-only --steps 800 --out Output/copy
+              attnlab train --task reverse --arch encoder-decoder --steps 600 --cache --png Output/reverse.png
             """)
 
     @OptionGroup var taskOption: TaskOption
     @OptionGroup var model: ModelChoice
     @OptionGroup var stepsOption: StepsOption
     @OptionGroup var outFolder: OutFolderOption
-    @OptionGroup var output: JSONOption
+    /// --png: the attention-over-training picture (the clearest head, from random weights to trained) also written to a file.
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var batchOption: BatchOption
     var batch: Int? { batchOption.batch }
@@ -66,12 +71,11 @@ struct TrainCommand: ParsableCommand {
     var budget: Int? { budgetOption.budget }
     @Option(help: ArgumentHelp("Carry on training the model saved in this folder (its settings are kept; --steps may raise the total).", valueName: "dir"))
     var resume: String?
-    @Flag(help: "Keep the model in the trained-model cache instead of --out: Output/trained/<task>-<arch>-<preset>-seed<seed>-<steps> (more settings are added to the name when not the default; $ATTNLAB_TRAINED moves the cache). When that folder already holds this very run, it is reused at once instead of trained again. Other commands name it with --model trained:<name>.")
+    @Flag(help: "Keep the model in the trained-model cache: Output/trained/<task>-<arch>-<preset>-seed<seed>-<steps> (more settings are added to the name when not the default; $ATTNLAB_TRAINED moves the cache). When that folder already holds this very run, it is reused at once instead of trained again. Other commands name it with --model trained:<name>; with --out, a copy goes there too (in a lesson, a name in its folder that --model then finds, whatever the lesson's seed).")
     var cache = false
 
     func validate() throws {
         if resume == nil && taskOption.task == nil { throw ValidationError("give the task: --task copy|reverse|sort|count|lm|mlm") }
-        if cache && outFolder.out != nil { throw ValidationError("--cache keeps the model in \(ModelLocation.trainedFolder)/ under a name made from its settings; leave out --out") }
         if cache && resume != nil { throw ValidationError("--cache carries on an unfinished run of the same settings by itself; leave out --resume") }
         if resume == nil && outFolder.out == nil && !cache { throw ValidationError("give the folder to save the model in: --out DIR (or --cache)") }
         if let resume, resume.isEmpty { throw ValidationError("--resume needs a folder; the path is empty") }
@@ -107,21 +111,41 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        if cache { return try runCached() }
-        let folder = RunContext.resolve(outFolder.out ?? resume ?? "")
-        try Paths.checkFolder(folder, option: outFolder.out != nil ? "--out" : "--resume")
-        try TrainingFiles.checkReplaceable(folder)
-        let run = try resume.map { try TrainingFiles.resume(from: RunContext.resolve($0), steps: stepsOption.steps) }
-            ?? TrainingRun(try settings())
-        try train(run, into: folder)
+        let picture = output.pngPath
+        if let picture { try Paths.checkFile(picture, option: "--png") }
+        let folder: String
+        if cache {
+            folder = try runCached()
+        } else {
+            folder = RunContext.resolve(outFolder.out ?? resume ?? "")
+            try Paths.checkFolder(folder, option: outFolder.out != nil ? "--out" : "--resume")
+            try TrainingFiles.checkReplaceable(folder)
+            let run = try resume.map { try TrainingFiles.resume(from: RunContext.resolve($0), steps: stepsOption.steps) }
+                ?? TrainingRun(try settings())
+            try train(run, into: folder)
+        }
+        if let picture {
+            let source = (folder as NSString).appendingPathComponent("attention-over-training.png")
+            guard let data = FileManager.default.contents(atPath: source) else {
+                throw CLIError("\(source) is missing: this task has no head to show (count, lm and mlm draw the sharpest head; a run stopped before its first step draws none)")
+            }
+            _ = try OutputSet.writing { files in try files.write(data, to: picture) }
+            Console.say("wrote \(picture)")
+        }
     }
 
-    /// `--cache`: reuse the run kept for these settings, carry it on, or train it (`TrainingCache`).
-    private func runCached() throws {
+    /// `--cache`: reuse the run kept for these settings, carry it on, or train it (`TrainingCache`);
+    /// with --out, then copy it there. Returns the folder that holds it.
+    private func runCached() throws -> String {
         let settings = try settings()
         do { _ = try TrainingRun.check(settings) } catch let error as TrainingError { throw CLIError(error.description) }
         let folder = TrainingCache.folder(settings)
         try Paths.checkFolder(folder, option: "--cache")
+        let copy = outFolder.out.map(RunContext.resolve)
+        if let copy {
+            try Paths.checkFolder(copy, option: "--out")
+            try TrainingFiles.checkReplaceable(copy)
+        }
         try TrainingCache.withLock(folder) {
             switch TrainingCache.state(of: folder, for: settings) {
             case .complete(let record):
@@ -142,7 +166,15 @@ struct TrainCommand: ParsableCommand {
                 try TrainingFiles.checkReplaceable(folder)
                 try train(TrainingRun(settings), into: folder)
             }
+            if let copy {
+                try Checkpoint.copy(from: URL(fileURLWithPath: folder), to: URL(fileURLWithPath: copy), extra: TrainingFiles.names,
+                                    scratch: { url, made in
+                    if made { Cleanup.shared.register(url.path, isFolder: true) } else { Cleanup.shared.unregister([url.path]) }
+                })
+                Console.say("copied it to \(copy)")
+            }
         }
+        return copy ?? folder
     }
 
     private func sayHeader(_ settings: TrainingSettings, task: String, parameters: Int, carryingOnFrom step: Int) {
@@ -188,7 +220,7 @@ struct TrainCommand: ParsableCommand {
         if let evaluation { report(run, evaluation, head, folder: folder, clock: clock) }
         if Cleanup.interruptRequested {
             Console.note("attnlab: interrupted: saved the model after step \(run.step) of \(settings.steps) to \(folder); "
-                         + (run.isFinished ? "it is complete" : "carry on with --resume \(folder)"))
+                         + (run.isFinished ? "it is complete" : (cache ? "the same command with --cache carries it on" : "carry on with --resume \(folder)")))
             throw ExitCode(Cleanup.interruptedStatus)
         }
     }

@@ -56,6 +56,21 @@ public enum Checkpoint {
                                  scratch: scratch)
     }
 
+    /// Copies the checkpoint in `source` — its config.json, model.safetensors and tokenizer.json, and
+    /// those of the `extra` names it holds — into `folder`, all or nothing, as `save` writes.
+    public static func copy(from source: URL, to folder: URL, extra: Set<String> = [],
+                            scratch: ((URL, Bool) -> Void)? = nil) throws {
+        var files: [(name: String, data: Data)] = []
+        for name in [configFile, weightsFile, tokenizerFile] + extra.sorted() {
+            let url = source.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            do { files.append((name, try Data(contentsOf: url))) } catch {
+                throw CheckpointError(path: url.path, problem: "cannot be read (\(error.localizedDescription))")
+            }
+        }
+        try FolderWriter.replace(folder, with: files, scratch: scratch)
+    }
+
     /// Refuses, before any work, a `folder` that a save with `extra` file names could not replace:
     /// a file, or a folder holding anything attnlab did not write.
     public static func checkReplaceable(_ folder: URL, extra: Set<String> = []) throws {

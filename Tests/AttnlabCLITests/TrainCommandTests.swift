@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Synchronization
 import TensorCore
+import Training
 @testable import AttnlabCLI
 
 /// `attnlab train` and `attnlab eval` end to end, on the nano preset and a few dozen steps.
@@ -175,6 +176,81 @@ import TensorCore
         for bad in ["trained:../x", "trained:/etc", "trained:", "trained:.hidden"] {
             #expect(LessonSandbox.problem(with: ["eval", "--model", bad])?.contains("is a path") == true, "\(bad)")
         }
-        #expect(attnlab("train", "--task", "copy", "--cache", "--out", "x").err.first?.contains("leave out --out") == true)
+        #expect(attnlab("train", "--task", "copy", "--cache", "--resume", "x").err.first?.contains("leave out --resume") == true)
+    }
+}
+
+/// `eval --head-weights`, `--ablate` and `--untrained`: where heads look, what silencing one costs, and
+/// the weights a run started from.
+@Suite struct EvalHeadsTests {
+    /// A small reversing model, trained once into a cache of this suite's own.
+    static let cache: URL = {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("attnlab-tests-\(ProcessInfo.processInfo.processIdentifier)/eval-heads-cache")
+        RunContext.$trainedFolder.withValue(root.path) {
+            _ = attnlab("train", "--task", "reverse", "--arch", "encoder-decoder", "--preset", "nano", "--steps", "400", "--cache")
+        }
+        return root
+    }()
+    static let model = "trained:reverse-encoder-decoder-nano-seed0-400"
+
+    func eval(_ arguments: String...) -> CommandResult {
+        RunContext.$trainedFolder.withValue(Self.cache.path) { attnlab(["eval", "--model", Self.model, "--samples", "60"] + arguments) }
+    }
+
+    @Test func headsPrintsEveryLayerAndHeadAndNamesTheStrongest() throws {
+        let result = eval("--head-weights", "--json")
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains { $0.hasPrefix("mean cross_attn weight on the anti-diagonal") })
+        #expect(result.out.filter { $0.hasPrefix("layer ") }.count == 2)
+        let json = try TrainCommandTests.lastJSON(result)
+        let heads = try #require(json["heads"] as? [[String: Any]])
+        #expect(heads.count == 4)
+        let best = try #require(heads.max { ($0["weight"] as? Double ?? 0) < ($1["weight"] as? Double ?? 0) })
+        #expect(result.out.contains(String(format: "strongest: layer %d head %d, mean weight %.3f on the target",
+                                           best["layer"] as? Int ?? -1, best["head"] as? Int ?? -1, best["weight"] as? Double ?? 0)))
+        // Trained, the strongest head reads the anti-diagonal far more than at step 0.
+        let untrained = try TrainCommandTests.lastJSON(eval("--head-weights", "--untrained", "--json"))
+        let before = try #require((untrained["heads"] as? [[String: Any]])?.compactMap { $0["weight"] as? Double }.max())
+        #expect(best["weight"] as? Double ?? 0 > before + 0.1)
+    }
+
+    @Test func untrainedScoresTheWeightsTheRunStartedFrom() throws {
+        let json = try TrainCommandTests.lastJSON(eval("--untrained", "--json"))
+        let run = try TrainingRun(TrainingSettings(task: .reverse, architecture: .encoderDecoder, preset: .nano, steps: 400))
+        let start = try run.evaluate(samples: 60)
+        // Through JSON text and back, a double may come back one ulp away.
+        #expect(abs((json["exact_match"] as? Double ?? -1) - start.exactMatch) < 1e-12)
+        #expect(abs((json["token_accuracy"] as? Double ?? -1) - start.tokenAccuracy) < 1e-12, "\(json) \(start)")
+    }
+
+    @Test func ablatingAHeadPrintsTheFallAndEachGivesATable() throws {
+        let strongest = eval("--ablate", "strongest", "--json")
+        #expect(strongest.status == 0, "\(strongest.err)")
+        #expect(strongest.out.contains { $0.hasPrefix("silencing layer ") })
+        let ablated = try #require(try TrainCommandTests.lastJSON(strongest)["ablated"] as? [String: Any])
+        #expect(ablated["exact_match_fall"] is Double)
+        let numbered = try TrainCommandTests.lastJSON(eval("--ablate", "\(ablated["layer"] as? Int ?? 0).\(ablated["head"] as? Int ?? 0)", "--json"))
+        #expect((numbered["ablated"] as? [String: Any])?["exact_match"] as? Double == ablated["exact_match"] as? Double)
+        let each = eval("--ablate", "each", "--json")
+        #expect(each.status == 0 && each.out.contains { $0.hasPrefix("largest fall: layer ") }, "\(each.err)")
+        #expect((try TrainCommandTests.lastJSON(each)["ablated_each"] as? [Any])?.count == 4)
+        #expect(eval("--ablate", "5.0").err.first?.contains("layers 0...1") == true)
+        #expect(eval("--ablate", "first").status != 0)
+    }
+
+    @Test func aCachedModelIsCopiedWithOutAndItsPictureWithPNG() throws {
+        let out = try temporaryFolder()
+        let result = RunContext.$trainedFolder.withValue(Self.cache.path) {
+            attnlab("train", "--task", "reverse", "--arch", "encoder-decoder", "--preset", "nano", "--steps", "400", "--cache",
+                    "--out", out.appendingPathComponent("copy").path, "--png", out.appendingPathComponent("film.png").path)
+        }
+        #expect(result.status == 0, "\(result.err)")
+        let cached = Self.cache.appendingPathComponent("reverse-encoder-decoder-nano-seed0-400")
+        for name in try FileManager.default.contentsOfDirectory(atPath: cached.path) {
+            #expect(try Data(contentsOf: cached.appendingPathComponent(name)) == Data(contentsOf: out.appendingPathComponent("copy/\(name)")), "\(name)")
+        }
+        #expect(try Data(contentsOf: out.appendingPathComponent("film.png"))
+                == Data(contentsOf: cached.appendingPathComponent("attention-over-training.png")))
     }
 }
