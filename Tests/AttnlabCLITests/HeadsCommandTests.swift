@@ -130,11 +130,18 @@ import Classroom
     }
 
     /// A lesson command that opens a model by name sits in a block that declares it, so a
-    /// classroom without the model skips it rather than stopping.
+    /// classroom without the model skips it rather than stopping — unless the lesson trained that
+    /// model itself (`train … --out NAME` earlier in the lesson), which every classroom can do.
     @Test func everyLessonCommandWithAModelDeclaresIt() {
         for lesson in LessonLibrary(folder: Self.lessons).lessons {
+            var trainedHere: Set<String> = []
             for command in lesson.commands {
-                guard let flag = command.arguments.firstIndex(of: "--model"), flag + 1 < command.arguments.count else { continue }
+                if command.arguments.first == "train", let out = command.arguments.firstIndex(of: "--out"),
+                   out + 1 < command.arguments.count {
+                    trainedHere.insert(command.arguments[out + 1])
+                }
+                guard let flag = command.arguments.firstIndex(of: "--model"), flag + 1 < command.arguments.count,
+                      !trainedHere.contains(command.arguments[flag + 1]) else { continue }
                 #expect(command.needs.contains(command.arguments[flag + 1]),
                         "\(lesson.id) line \(command.line): put it in a block ```attnlab needs=\(command.arguments[flag + 1])")
             }
