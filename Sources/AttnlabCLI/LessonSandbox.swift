@@ -13,6 +13,8 @@ enum LessonSandbox {
     /// inside its folder, like an output; `plot-runs --run DIR` reads a run the lesson trained, and
     /// is held to the lesson's folder the same way.
     static let outputOptions: Set<String> = ["--png", "--npy", "--out", "--html", "--resume", "--run"]
+    /// Output options whose folder is replaced as a whole (a trained model's).
+    static let replacingOptions: Set<String> = ["--out", "--resume"]
 
     /// Options that make attnlab start another program: `bench --torch` and `--matplotlib` run
     /// python3 on a script, and `--torch-script` / `--matplotlib-script` choose which script. A
@@ -70,6 +72,10 @@ enum LessonSandbox {
             let path = word.count > name.count ? String(word.dropFirst(name.count + 1))
                 : index + 1 < arguments.count ? arguments[index + 1] : nil
             if let path, let problem = outputPathProblem(path) { return "\(name) '\(shown(path))': \(problem)" }
+            // `train --out` and `--resume` replace their whole folder: the lesson's own folder is not theirs to replace.
+            if let path, replacingOptions.contains(name), ["", "."].contains(normalized(path)) {
+                return "\(name) '\(shown(path))' would replace the lesson's whole folder: name a folder inside it, such as 'model'"
+            }
         }
         return nil
     }

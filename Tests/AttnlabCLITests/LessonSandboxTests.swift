@@ -42,6 +42,8 @@ import Testing
         (["bench", "--pictures", "--matplotlib"], "--matplotlib starts another program"),
         (["bench", "--pictures", "--matplotlib-script", "m.py"], "--matplotlib-script starts another program"),
         (["trace", "--model", "/etc", "--ids", "1"], "--model '/etc' is a path"),
+        (["train", "--task", "copy", "--out", "."], "--out '.' would replace the lesson's whole folder"),
+        (["train", "--task", "copy", "--out=a/.."], "--out 'a/..' would replace the lesson's whole folder"),
         (["trace", "--model=../models/x", "--ids", "1"], "--model '../models/x' is a path"),
         (["trace", "--model", ".hidden", "--ids", "1"], "--model '.hidden' is a path"),
         (["trace", "--ids", "1", "--model"], "--model '' is a path"),
