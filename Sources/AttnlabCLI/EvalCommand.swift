@@ -64,6 +64,8 @@ struct EvalCommand: ParsableCommand {
             let trainedConfig = model.config
             model = try TransformerModel.random(model.architecture, trainedConfig, seed: settings.seed)
         }
+        // A head by number is checked against the model before anything is evaluated.
+        if case .numbered = ablate { _ = try ablate?.resolve([], config: model.config) }
         if let task = taskOption.task { settings.task = task }
         let task = try TrainingTask(settings.task, architecture: model.architecture, symbols: settings.symbols, length: settings.length)
         guard task.vocabulary.count == model.config.vocabularySize, task.maxInputLength <= model.config.maxLength else {

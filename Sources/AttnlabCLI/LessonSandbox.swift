@@ -179,10 +179,10 @@ enum LessonSandbox {
     static func outputPathProblem(_ path: String) -> String? {
         if path.contains("\0") { return "contains a NUL byte" }
         if path.hasPrefix("/") {
-            return "is an absolute path; a lesson writes only into its own folder, so give a relative path such as 'picture.png'"
+            return "is an absolute path; a lesson reads and writes only inside its own folder, so give a relative path such as 'picture.png'"
         }
         if path.hasPrefix("~") {
-            return "starts with '~' (a home folder); a lesson writes only into its own folder, so give a relative path such as 'picture.png'"
+            return "starts with '~' (a home folder); a lesson reads and writes only inside its own folder, so give a relative path such as 'picture.png'"
         }
         var depth = 0
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -191,7 +191,7 @@ enum LessonSandbox {
             case "..": depth -= 1
             default: depth += 1
             }
-            if depth < 0 { return "goes above the lesson's folder with '..'; a lesson writes only into its own folder" }
+            if depth < 0 { return "goes above the lesson's folder with '..'; a lesson reads and writes only inside its own folder" }
         }
         return nil
     }

@@ -245,7 +245,7 @@ import Testing
         let refused = Console.capture(out: { _ in }, err: { err.append($0) }) {
             LessonCommand.runCommand(command, of: lesson, in: folder.appendingPathComponent("out").path, seed: nil)
         }
-        #expect(refused == "--png '../escape.png': goes above the lesson's folder with '..'; a lesson writes only into its own folder")
+        #expect(refused == "--png '../escape.png': goes above the lesson's folder with '..'; a lesson reads and writes only inside its own folder")
         #expect(err.all.isEmpty, "the lesson reports it, once: \(err.all)")
         #expect(!FileManager.default.fileExists(atPath: escape.path))
 

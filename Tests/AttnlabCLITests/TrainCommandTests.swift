@@ -235,7 +235,10 @@ import Training
         let each = eval("--ablate", "each", "--json")
         #expect(each.status == 0 && each.out.contains { $0.hasPrefix("largest fall: layer ") }, "\(each.err)")
         #expect((try TrainCommandTests.lastJSON(each)["ablated_each"] as? [Any])?.count == 4)
-        #expect(eval("--ablate", "5.0").err.first?.contains("layers 0...1") == true)
+        // A head out of range is refused before any evaluation is printed.
+        let outOfRange = eval("--ablate", "5.0")
+        #expect(outOfRange.err.first?.contains("layers 0...1") == true)
+        #expect(!outOfRange.out.contains { $0.contains("exact match") }, "\(outOfRange.out)")
         #expect(eval("--ablate", "first").status != 0)
     }
 
