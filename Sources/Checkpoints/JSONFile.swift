@@ -17,9 +17,7 @@ struct JSONFile {
     static func read(_ file: String, in folder: URL, missing: String) throws -> JSONFile {
         let url = folder.appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError(folder, file, missing) }
-        // A FIFO or a device would block the read, or never end: only a regular file (or a link to one) is read.
-        let type = (try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path))?[.type] as? FileAttributeType
-        guard type == .typeRegular else { throw CheckpointError(folder, file, "is not a regular file") }
+        guard ModelFolder.isRegularFile(url) else { throw CheckpointError(folder, file, "is not a regular file") }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw CheckpointError(folder, file, "cannot be read (\(error.localizedDescription))")

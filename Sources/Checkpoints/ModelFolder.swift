@@ -54,8 +54,7 @@ public enum ModelFolder {
         let ref = cache.appendingPathComponent("refs/main")
         if kind(of: ref) == .file {
             let text: String
-            let type = (try? FileManager.default.attributesOfItem(atPath: ref.resolvingSymlinksInPath().path))?[.type] as? FileAttributeType
-            guard type == .typeRegular else { throw CheckpointError(path: ref.path, problem: "is not a regular file; it should hold a commit hash") }
+            guard isRegularFile(ref) else { throw CheckpointError(path: ref.path, problem: "is not a regular file; it should hold a commit hash") }
             do { text = try String(contentsOf: ref, encoding: .utf8) } catch {
                 throw CheckpointError(path: ref.path, problem: "cannot be read as text; it should hold a commit hash")
             }
@@ -187,6 +186,12 @@ public enum ModelFolder {
     enum Kind { case missing, file, folder }
 
     /// What is at `url`, following links.
+    /// Whether `url` is (or links to) a regular file: a FIFO or a device would block a read, or never end.
+    static func isRegularFile(_ url: URL) -> Bool {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
+        return attributes?[.type] as? FileAttributeType == .typeRegular
+    }
+
     static func kind(of url: URL) -> Kind {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return .missing }

@@ -20,6 +20,16 @@ extension BadModelFileTests {
         }
     }
 
+    /// The fixture BERT with its file `name` replaced by a FIFO, which a reader would wait on for ever.
+    static func bert(withFIFOAs name: String) -> @Sendable (URL) throws -> URL {
+        { folder in
+            let model = try bert()(folder)
+            try FileManager.default.removeItem(at: model.appendingPathComponent(name))
+            guard mkfifo(model.appendingPathComponent(name).path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            return model
+        }
+    }
+
     /// A small tokenizer.json of `model` (the JSON of its "model" field).
     static func tokenizerJSON(_ model: String) -> String {
         #"{"version": "1.0", "added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "#
@@ -41,18 +51,10 @@ extension BadModelFileTests {
             file: "config.json", fragment: "describes no model that can run"),
         Row(name: "a negative norm epsilon", make: bert { $0["layer_norm_eps"] = -1.0 }, load: .config, file: "config.json",
             fragment: "epsilon must be a finite number of at least 0"),
-        Row(name: "config.json is a FIFO", make: { folder in
-                let model = try bert()(folder)
-                try FileManager.default.removeItem(at: model.appendingPathComponent("config.json"))
-                guard mkfifo(model.appendingPathComponent("config.json").path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
-                return model
-            }, load: .config, file: "config.json", fragment: "is not a regular file"),
-        Row(name: "model.safetensors is a FIFO", make: { folder in
-                let model = try bert()(folder)
-                try FileManager.default.removeItem(at: model.appendingPathComponent("model.safetensors"))
-                guard mkfifo(model.appendingPathComponent("model.safetensors").path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
-                return model
-            }, load: .tokenizer, file: "model.safetensors", fragment: "is not a regular file"),
+        Row(name: "config.json is a FIFO", make: bert(withFIFOAs: "config.json"), load: .config, file: "config.json",
+            fragment: "is not a regular file"),
+        Row(name: "model.safetensors is a FIFO", make: bert(withFIFOAs: "model.safetensors"), load: .tokenizer,
+            file: "model.safetensors", fragment: "is not a regular file"),
         Row(name: "a vocabulary past the weights", make: bert { $0["vocab_size"] = 129 }, load: .tokenizer,
             file: "model.safetensors", fragment: "word_embeddings"),
     ]
