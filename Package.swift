@@ -2,7 +2,7 @@
 // attnlab: see the module table in README.md. Dependencies point one way:
 // CBLAS -> TensorCore -> Transformer -> Experiments;  Transformer -> Training;  CPNG -> Heatmap;
 // Experiments + Training + Heatmap -> Reports (figures and files, written all or nothing);
-// Transformer + Tokenizers -> Checkpoints (folders on disk); Classroom (no model knowledge); Tokenizers (tokenizer.json -> ids, Foundation only);
+// Transformer + Tokenizers -> Checkpoints (folders on disk); Classroom (no model knowledge; lesson pages through Ink); Tokenizers (tokenizer.json -> ids, Foundation only);
 // AttnlabCLI uses them all; the `attnlab` executable is one line on top of it.
 import PackageDescription
 
@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -30,7 +31,8 @@ let package = Package(
         // Recordings and results turned into files: figures, .npy exports, sets written all or nothing.
         .target(name: "Reports", dependencies: ["TensorCore", "Transformer", "Experiments", "Training", "Heatmap"]),
         // The lessons ship inside the binary's resource bundle, so an installed attnlab works anywhere.
-        .target(name: "Classroom", resources: [.copy("../../Lessons")]),
+        .target(name: "Classroom", dependencies: [.product(name: "Ink", package: "Ink")],
+                resources: [.copy("../../Lessons")]),
         // Checkpoint folders (config.json, model.safetensors, tokenizer.json), GPT-2's layout when the model fits it.
         .target(name: "Checkpoints", dependencies: ["TensorCore", "Transformer", "Tokenizers"]),
         // Hugging Face tokenizer.json files (WordPiece, BPE, Unigram, WordLevel) giving the ids `tokenizers` gives.

@@ -93,7 +93,7 @@ struct CausalityCommand: ParsableCommand {
         }
         if let png = output.pngPath {
             try writePicture(LinePlot.causalityChange(probe, labels: outputLabels, old: old, new: to, architecture: architecture,
-                                                      model: model.pictureSubtitle()).render(), to: png)
+                                                      model: model.pictureSubtitle()), to: png)
         }
         if output.json {
             try JSONLine.say(["changed_stack": changed.rawValue, "position": j, "output_stack": probe.outputStack.rawValue,

@@ -63,7 +63,7 @@ struct CountCommand: ParsableCommand {
                     + "\(comparison.sequenceToSequenceTargets) — the target tokens only")
 
         if let png = output.pngPath {
-            try writePicture(LinePlot.parametersByDepth(comparison, depths: Array(1...max(2 * config.layers, 4))).render(), to: png)
+            try writePicture(LinePlot.parametersByDepth(comparison, depths: Array(1...max(2 * config.layers, 4))), to: png)
         }
         if output.json {
             func row(_ m: ModelCount) -> [String: Any] {

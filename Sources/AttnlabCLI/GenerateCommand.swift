@@ -89,7 +89,7 @@ struct GenerateCommand: ParsableCommand {
                            Double(trace.steps.map(\.flopsRecomputed).reduce(0, +)) / 1e6))
         if !trace.cachedEqualsUncached { throw CLIError("cached and uncached generation disagree") }
         if let png = output.pngPath {
-            try writePicture(LinePlot.render(stacked: LinePlot.generationWork(trace, subtitle: model.pictureSubtitle())), to: png)
+            try writePicture(stacked: LinePlot.generationWork(trace, subtitle: model.pictureSubtitle()), to: png)
         }
         if output.json {
             try JSONLine.say(["tokens": trace.cachedTokens, "labels": trace.steps.map(\.label),

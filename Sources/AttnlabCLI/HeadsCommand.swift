@@ -86,7 +86,7 @@ struct HeadsCommand: ParsableCommand {
         }
         if let png = output.pngPath {
             let figure = try Self.figure(roles, describing: model.pictureSubtitle(Self.modelDefaults))
-            try writePicture(Heatmap.render(figure), to: png)
+            try writePicture(figure, to: png)
             RunContext.drew(figure, file: png)
         }
         if output.json { try JSONLine.say(Self.json(roles)) }

@@ -4,27 +4,6 @@ import Foundation
 import Reports
 import Synchronization
 
-/// Where to look for lessons, shared by `lessons` and `lesson`.
-struct LessonSource: ParsableArguments {
-    @Option(help: ArgumentHelp("Read lessons from this folder (default: ./Lessons, else the copy built into attnlab).", valueName: "dir"))
-    var lessons: String?
-
-    /// The lessons, every command checked (Attnlab.problem); an empty folder is an error.
-    func library() throws -> LessonLibrary {
-        let library: LessonLibrary
-        do {
-            library = LessonLibrary(folder: try LessonLibrary.locate(explicit: lessons), validate: Attnlab.problem(with:))
-        } catch let error as LessonError {
-            throw CLIError(error.description)
-        }
-        if library.isEmpty {
-            throw CLIError("no lessons in \(library.folder.path): add a Markdown file there, such as 01-first.md with a "
-                + "'# Title' line and a '## Step' heading (see Lessons/README.md)")
-        }
-        return library
-    }
-}
-
 /// Reports lesson problems on standard error, one line each (`attnlab: file:line: what`), by
 /// noting all but the last and returning the last as the error that ends the command: the
 /// command's own error line is then simply the last problem, with nothing else around it.
@@ -47,17 +26,32 @@ struct LessonsCommand: ParsableCommand {
 
     @OptionGroup var source: LessonSource
 
+    @Flag(help: "Also write Output/index.html (Output/<lang>/index.html for a translation), linking every lesson page written so far.")
+    var html = false
+
     func run() throws {
         let library = try source.library()
+        let english = try source.englishLibrary()
         Console.say("Lessons in \(library.folder.path):")
-        let width = library.lessons.map(\.id.count).max() ?? 0
+        let ids = Set(library.lessons.map(\.id))
+        let untranslated = english?.lessons.filter { !ids.contains($0.id) } ?? []
+        let width = (library.lessons + untranslated).map(\.id.count).max() ?? 0
         for lesson in library.lessons {
             let number = lesson.number.map { String(format: "%2d", $0) } ?? "  "
             Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) steps)")
         }
-        if let first = library.lessons.first {
-            Console.say("Run one with: attnlab lesson <id>   (for example: attnlab lesson \(first.id))")
+        if !untranslated.isEmpty {
+            Console.say("Not yet in '\(source.lang)', shown in English:")
+            for lesson in untranslated {
+                let number = lesson.number.map { String(format: "%2d", $0) } ?? "  "
+                Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) steps)")
+            }
         }
+        if let first = library.lessons.first {
+            let lang = source.lang == LessonSource.english ? "" : " --lang \(source.lang)"
+            Console.say("Run one with: attnlab lesson <id>\(lang)   (for example: attnlab lesson \(first.id)\(lang))")
+        }
+        if html { Console.say("wrote \(try source.writeIndexPage(library, english: english))") }
         if !library.problems.isEmpty { throw lessonProblems(library.problems) }
     }
 }
@@ -98,6 +92,12 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: "Do not clear the screen before each step (output scrolls as in a log).")
     var noClear = false
 
+    @Flag(help: "Also write the lesson as a web page for the projector: index.html in its folder, with every command, what it printed and the pictures it drew (and refresh the page that links every lesson).")
+    var html = false
+
+    @Flag(help: "Write the page as one file with its pictures inside, to mail or copy anywhere (implies --html).")
+    var standalone = false
+
     @OptionGroup var outFolder: OutFolderOption
     var out: String? { outFolder.out }
 
@@ -116,18 +116,12 @@ struct LessonCommand: ParsableCommand {
     }
 
     func run() throws {
-        let library = try source.library()
-        let problems = library.problems(for: id)
-        if !problems.isEmpty { throw lessonProblems(problems) }
-        guard let lesson = library.lesson(id) else {
-            let hint = library.nearest(to: id).map { "did you mean '\($0)'? " } ?? ""
-            throw CLIError("no lesson '\(id)'; \(hint)known lessons: \(library.lessons.map(\.id).joined(separator: ", "))")
-        }
+        let (lesson, note) = try findLesson()
         // Checked when the file was read; checked again because the id names a folder.
         if out == nil, let problem = Lesson.idProblem(lesson.id) {
             throw CLIError("\(lesson.file.lastPathComponent): \(problem)")
         }
-        let folder = out ?? "Output/\(lesson.id)"
+        let folder = out ?? source.defaultFolder(for: lesson.id)
         try Paths.checkFolder(folder, option: "--out")
         let created = !FileManager.default.fileExists(atPath: folder)
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
@@ -154,6 +148,7 @@ struct LessonCommand: ParsableCommand {
         }
         let keys = interactive && Keyboard.isTerminal(STDIN_FILENO)
         var failure: String?
+        let page = html || standalone ? LessonPageRecorder(folder: folder) : nil
         let presenter = Presenter(
             lesson: lesson, text: text, interactive: interactive, screen: screen, input: keys ? .keys : .lines,
             write: { Console.sayFormatted($0) },   // the presenter styles it; lesson text has no control characters
@@ -179,17 +174,49 @@ struct LessonCommand: ParsableCommand {
                 keepOnceUsed()
                 let output = lines.withLock { $0 }
                 if let error { failure = error }
+                page?.record(command, output: output, pictures: drawn.files, error: error.map { "attnlab: \($0)" })
                 return Presenter.CommandResult(succeeded: error == nil, output: output, pictures: drawn.terminalPictures(),
                                                // Interactive, the class carries on: the error is shown in place, as the command's own.
                                                error: error.map { "attnlab: \(name):\(command.line): \($0)" })
             },
             // A block that needs a model (```attnlab needs=NAME) is skipped when the models folder lacks it.
             missing: ModelLocation.missing)
-        if case .failed(let line) = presenter.present() {
+        let outcome = presenter.present()
+        if let page {
+            // The page is written however the lesson ended: it shows what ran, and where it stopped.
+            // In its usual place it links to the page of every lesson, which now links to it.
+            let linked = out == nil
+            Console.say("wrote \(try page.write(lesson, language: source.pageLanguage, note: note, indexLink: linked ? "../index.html" : nil, standalone: standalone))")
+            if linked { Console.say("wrote \(try source.writeIndexPage(try source.library(), english: try source.englishLibrary()))") }
+            keepOnceUsed()
+        }
+        if case .failed(let line) = outcome {
             // A folder this run made and nothing was written into: not left behind.
             if !keep { rmdir(folder) }
             throw CLIError("\(name):\(line): \(failure ?? "this command failed"); the lesson stopped here")
         }
+    }
+
+    /// The lesson asked for, in the language asked for; a lesson not yet translated comes in
+    /// English, with a note saying so (on standard error, and on its page).
+    private func findLesson() throws -> (Lesson, note: String?) {
+        let library = try source.library()
+        let problems = library.problems(for: id)
+        if !problems.isEmpty { throw lessonProblems(problems) }
+        if let lesson = library.lesson(id) { return (lesson, nil) }
+        if let english = try source.englishLibrary() {
+            let problems = english.problems(for: id)
+            if !problems.isEmpty { throw lessonProblems(problems) }
+            if let lesson = english.lesson(id) {
+                var note = "lesson '\(lesson.id)' has no '\(source.lang)' version yet; here it is in English"
+                if source.lang == "zh" { note += "（这一课还没有中文版，下面是英文版）" }
+                Console.note("note: \(note)")
+                return (lesson, note)
+            }
+        }
+        let known = library.lessons.map(\.id)
+        let hint = library.nearest(to: id).map { "did you mean '\($0)'? " } ?? ""
+        throw CLIError("no lesson '\(id)'; \(hint)known lessons: \(known.joined(separator: ", "))")
     }
 
     /// One key, read with the terminal in raw mode. Ctrl-C meanwhile is held (`Cleanup.shielded`)

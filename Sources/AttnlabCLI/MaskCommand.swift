@@ -102,7 +102,7 @@ struct MaskCommand: ParsableCommand {
                                   subtitle: "1 = may attend, 0 = blocked; a rule about positions alone: no model, no weights",
                                   matrix: matrix, kind: .mask, rowTitle: axes.rows, columnTitle: axes.columns,
                                   blockRules: blockRules, dividers: dividers)
-        try writePicture(Heatmap.render(figure), to: path)
+        try writePicture(figure, to: path)
         RunContext.drew(figure, file: path)
     }
 

@@ -119,7 +119,7 @@ struct PlotRunsCommand: ParsableCommand {
                 RunPictures.lossCurve(name: label.0, x: pair.1, losses: pair.0.losses, window: label.1)
             }
             let subtitle = "each point the mean loss of \(windows.count == 1 || Set(windows).count == 1 ? "\(windows[0]) steps" : "a 40th of a run's steps")"
-            try writePicture(RunPictures.losses(series, xLabel: what, subtitle: subtitle).render(), to: png)
+            try writePicture(RunPictures.losses(series, xLabel: what, subtitle: subtitle), to: png)
         }
         if output.json {
             try JSONLine.say(["x": x.rawValue, "marks": marks,
@@ -150,7 +150,7 @@ struct PlotRunsCommand: ParsableCommand {
             let series = zip(records, names).map { r, name in
                 LinePlot.Series(name: name, x: r.accuracyByPosition.indices.map(Double.init), y: r.accuracyByPosition)
             }
-            try writePicture(RunPictures.accuracyByPosition(series, subtitle: "on each run's held-out sequences; position i exists only in sequences longer than i").render(), to: png)
+            try writePicture(RunPictures.accuracyByPosition(series, subtitle: "on each run's held-out sequences; position i exists only in sequences longer than i"), to: png)
         }
         if output.json {
             try JSONLine.say(["x": "position", "runs": zip(records, names).map { r, name in

@@ -64,7 +64,7 @@ struct RankCommand: ParsableCommand {
         }
         if let png = output.pngPath {
             let subtitle = model.pictureSubtitle(Self.modelDefaults) + "\n\(stack.rawValue) layer \(layer) head \(head), the same weights and text"
-            try writePicture(LinePlot.singularValues(comparison, subtitle: subtitle).render(), to: png)
+            try writePicture(LinePlot.singularValues(comparison, subtitle: subtitle), to: png)
         }
         if output.json {
             var object: [String: Any] = ["layer": layer, "head": head]

@@ -3,13 +3,18 @@ import Foundation
 import Heatmap
 import Synchronization
 
-/// The pictures a command drew while it ran in a lesson, kept for the presenter to show in the
-/// terminal. Commands hand over what they wrote (`RunContext.drew`); outside a lesson there is no
-/// collector and nothing is kept.
+/// The pictures a command drew while it ran in a lesson: the heatmaps, for the presenter to show
+/// in the terminal (`RunContext.drew`), and every picture file with its title, for the lesson's
+/// page (`RunContext.wrotePicture`). Outside a lesson there is no collector and nothing is kept.
 final class DrawnPictures: Sendable {
     private let pictures = Mutex<[(figure: MatrixFigure, file: String)]>([])
+    private let written = Mutex<[(file: String, title: String)]>([])
 
     func add(_ figure: MatrixFigure, file: String) { pictures.withLock { $0.append((figure, file)) } }
+    func add(file: String, title: String) { written.withLock { $0.append((file, title)) } }
+
+    /// Every picture file written, in order, with its title.
+    var files: [(file: String, title: String)] { written.withLock { $0 } }
 
     /// At most `limit` pictures for the terminal, in the order drawn: each figure's first panel,
     /// with a note naming its file; the last says how many more there are.
@@ -29,6 +34,9 @@ extension RunContext {
 
     /// Notes that `figure` was written to `file`, for the lesson's terminal picture.
     static func drew(_ figure: MatrixFigure, file: String) { drawn?.add(figure, file: file) }
+
+    /// Notes that a picture titled `title` was written to `file`, for the lesson's page.
+    static func wrotePicture(_ file: String, title: String) { drawn?.add(file: file, title: title) }
 }
 
 extension TerminalPicture {

@@ -134,6 +134,7 @@ struct TraceCommand: ParsableCommand {
         for picture in order {
             if let path = written.png.first(where: { $0 == picture.file || $0.hasSuffix("/" + picture.file) }) {
                 RunContext.drew(picture.figure, file: path)
+                RunContext.wrotePicture(path, title: picture.figure.title)
             }
         }
     }

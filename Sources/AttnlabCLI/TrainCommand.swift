@@ -131,6 +131,7 @@ struct TrainCommand: ParsableCommand {
             }
             _ = try OutputSet.writing { files in try files.write(data, to: picture) }
             Console.say("wrote \(picture)")
+            RunContext.wrotePicture(picture, title: "attention over training: \((folder as NSString).lastPathComponent)")
         }
     }
 

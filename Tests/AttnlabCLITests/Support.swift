@@ -33,11 +33,16 @@ func attnlabExecutable() -> URL {
     return FileManager.default.fileExists(atPath: binary.path) ? binary : Bundle.main.bundleURL.appendingPathComponent("attnlab")
 }
 
-/// Runs the built `attnlab` executable as a separate process.
-func attnlabProcess(_ arguments: [String]) throws -> CommandResult {
+/// Runs the built `attnlab` executable as a separate process, in `folder` if given, with
+/// `environment` added to this process's own.
+func attnlabProcess(_ arguments: [String], in folder: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
     let process = Process()
     process.executableURL = attnlabExecutable()
     process.arguments = arguments
+    if let folder { process.currentDirectoryURL = folder }
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
