@@ -180,7 +180,9 @@ struct LessonCommand: ParsableCommand {
                                                error: error.map { "attnlab: \(name):\(command.line): \($0)" })
             },
             // A block that needs a model (```attnlab needs=NAME) is skipped when the models folder lacks it.
-            missing: ModelLocation.missing)
+            missing: ModelLocation.missing,
+            // A lesson not yet translated is framed in the language it is written in.
+            words: .of(note == nil ? source.lang : LessonSource.english))
         let outcome = presenter.present()
         if let page {
             // The page is written however the lesson ended: it shows what ran, and where it stopped.

@@ -47,7 +47,7 @@ struct LessonSource: ParsableArguments {
         let folder = english.appendingPathComponent(lang, isDirectory: true)
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw CLIError("no lessons in '\(lang)': there is no folder \(folder.path); languages: \(try languages().joined(separator: ", "))")
+            throw CLIError("no lessons in '\(lang)' (no folder \(lang)/ beside the English lessons); languages: \(try languages().joined(separator: ", "))")
         }
         return try Self.checked(LessonLibrary(folder: folder, validate: Attnlab.problem(with:)))
     }

@@ -56,6 +56,8 @@ public final class Presenter {
     /// Asked about each name a command needs (```attnlab needs=NAME): nil when it is there, else
     /// one line saying how to get it. The presenter knows nothing of what the names are.
     let missing: (String) -> String?
+    /// What the presenter itself says, in the lesson's language.
+    let words: PresenterWords
     /// The names already reported missing: each is explained once, however many commands need it.
     private var reportedMissing: Set<String> = []
 
@@ -73,11 +75,12 @@ public final class Presenter {
     public init(lesson: Lesson, text: TerminalText, interactive: Bool, screen: Screen? = nil, input: Input = .lines,
                 write: @escaping (String) -> Void, ask: @escaping (String) -> String?,
                 run: @escaping (Lesson.Command) -> CommandResult,
-                missing: @escaping (String) -> String? = { _ in nil }) {
+                missing: @escaping (String) -> String? = { _ in nil }, words: PresenterWords = .english) {
         self.lesson = lesson; self.text = text; self.interactive = interactive
         self.screen = interactive ? screen : nil
         self.input = input
         self.write = write; self.ask = ask; self.run = run; self.missing = missing
+        self.words = words
     }
 
     public func present() -> Outcome {
@@ -95,7 +98,7 @@ public final class Presenter {
             }
         }
         write("")
-        write(text.dim("End of the lesson."))
+        write(text.dim(words.endOfLesson))
         return .finished
     }
 
@@ -108,7 +111,7 @@ public final class Presenter {
             if case .failed(let line) = showStep(index) { return .failed(line: line) }
         }
         write("")
-        write(text.dim("End of the lesson."))
+        write(text.dim(words.endOfLesson))
         return .finished
     }
 
@@ -124,7 +127,7 @@ public final class Presenter {
     private func showStep(_ index: Int) -> Outcome {
         let step = lesson.steps[index]
         stepNumber = index + 1
-        let title = "## Step \(index + 1) of \(lesson.steps.count): \(step.title)"
+        let title = words.stepHeading(index + 1, lesson.steps.count, step.title)
         if interactive { startPage(title: title) } else { write(text.heading(title)) }
         return show(step.blocks)
     }
@@ -161,11 +164,10 @@ public final class Presenter {
     private func skip(_ command: Lesson.Command, needing name: String, howTo: String) {
         if !reportedMissing.contains(name) {
             reportedMissing.insert(name)
-            emit(wrapped("This needs \(name): \(howTo). The commands that need it are skipped.",
-                         width: text.columns))
+            emit(wrapped(words.needs(name, howTo), width: text.columns))
             emit("")
         }
-        let line = wrapped("skipped (needs \(name)): \(command.text)", width: text.columns)
+        let line = wrapped(words.skipped(name, command.text), width: text.columns)
         emit(line.split(separator: "\n", omittingEmptySubsequences: false).map { text.dim(String($0)) }.joined(separator: "\n"))
     }
 
@@ -206,10 +208,10 @@ public final class Presenter {
             // The rows this line takes: one, unless something left it wider than the screen.
             let rows = max(1, (DisplayWidth.of(DisplayWidth.withoutEscapes(String(line))) + text.columns - 1) / text.columns)
             if let screen, used > 1, used + rows > screen.rows - 1 {
-                let answer = ask(text.dim("-- more: any key goes on, q skips the rest of this step --"))
+                let answer = ask(text.dim(words.more))
                 let stop = answer == nil || answer?.lowercased() == "q"
                 if screen.clears {
-                    write(Self.clearScreen + text.heading(pageTitle + (stop ? "" : " (continued)")))
+                    write(Self.clearScreen + text.heading(pageTitle + (stop ? "" : words.continued)))
                     used = 1
                 } else {
                     write("")
@@ -217,7 +219,7 @@ public final class Presenter {
                 }
                 if stop {
                     hidden = true
-                    write(text.dim("(the rest of this step is not shown: press \(stepNumber) to see it again)"))
+                    write(text.dim(words.restHidden(stepNumber)))
                     used += 1
                     return
                 }
@@ -234,7 +236,7 @@ public final class Presenter {
     /// Reads the teacher's choice after step `index` (-1: the title page); end of input means quit.
     private func ask(after index: Int) -> Move {
         let last = lesson.steps.count
-        let next = index < 0 ? "start" : index + 1 == last ? "finish" : "next"
+        let next = index < 0 ? words.start : index + 1 == last ? words.finish : words.next
         if let screen { if used < screen.rows - 1 { write(""); used += 1 } } else { write("") }
         switch input {
         case .keys: return askKeys(next: next, last: last)
@@ -245,10 +247,10 @@ public final class Presenter {
     /// Single keys: → space Enter next, ← b back, digits jump (Enter after them when another
     /// digit could still follow), q quit. Other keys are ignored: the prompt says what works.
     private func askKeys(next: String, last: Int) -> Move {
-        let prompt = "→ space Enter: \(next) · ← b: back · 1-\(last): jump · q: quit"
+        let prompt = words.keyPrompt(next, last)
         var digits = ""
         while true {
-            let typed = digits.isEmpty ? "" : "  step \(digits)_ (Enter to go)"
+            let typed = digits.isEmpty ? "" : words.typedStep(digits)
             // "\r" rewrites the prompt in place as digits are typed.
             guard let key = ask("\r" + text.dim(prompt) + typed + "  ") else { return .quit }
             switch key {
@@ -274,7 +276,7 @@ public final class Presenter {
 
     /// Whole lines, for a terminal that cannot be put in raw mode.
     private func askLines(next: String, last: Int) -> Move {
-        let prompt = "[Enter] \(next), b back, 1-\(last) jump, q quit > "
+        let prompt = words.linePrompt(next, last)
         while true {
             guard let answer = ask(text.dim(prompt))?.trimmingCharacters(in: .whitespaces).lowercased() else { return .quit }
             switch answer {
@@ -283,7 +285,7 @@ public final class Presenter {
             case "q", "quit": return .quit
             default:
                 if let n = Int(answer), (1...last).contains(n) { return .jump(n - 1) }
-                write("Type Enter for the next step, b to go back, a step number 1-\(last), or q to quit.")
+                write(words.lineHelp(last))
                 used += 1
             }
         }
