@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Drives `attnlab lesson masks` in a real terminal (tmux, 100 × 40) with single keys, and checks
-# what the screen shows: each step's title on the top row, a "more" prompt instead of scrolling,
-# pictures in colour half-blocks, and the terminal's settings (stty -g) unchanged after q and
-# after Ctrl-C. Skips (exit 0) when tmux is not installed.
+# Drives `attnlab lesson masks` and its Chinese version in a real terminal (tmux, 100 × 40) with
+# single keys, and checks what the screen shows: each step's title on the top row, a "more"
+# prompt instead of scrolling, pictures in colour half-blocks, the terminal's settings (stty -g)
+# unchanged after q and after Ctrl-C, and the page `--html` writes after stepping by hand. Skips
+# (exit 0) when tmux is not installed.
 #
 #   Tests/Interactive/lesson-in-tmux.sh [path/to/attnlab]     (default: .build/debug/attnlab)
 set -u
@@ -82,6 +83,20 @@ screen | grep -q "@@//" && echo "ok: NO_COLOR draws ASCII shades and hatch" || f
 $T capture-pane -e -p -t lesson | grep -q "38;2;" && fail "colour escapes under NO_COLOR" || echo "ok: no colour under NO_COLOR"
 $T send-keys -t lesson q
 wait_for "exit=0"
+
+# 4. A Chinese lesson, stepped by hand with --html: framed in Chinese, and its page shows what ran.
+$T send-keys -t lesson "clear; $BIN lesson masks --lang zh --html --lessons Lessons --out $WORK/zh; echo exit=\$?" Enter
+wait_for "→ 空格 回车：开始" && [ "$(top)" = "# 掩码大全" ] && echo "ok: Chinese title page" || fail "Chinese title page"
+key_then_top Right "## 第 1 步（共 7 步）：双向" && echo "ok: → Chinese step 1"
+screen | python3 -c 'import sys, unicodedata
+w = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+sys.exit(any(w(l.rstrip("\n")) > 100 for l in sys.stdin))' && echo "ok: no Chinese line wider than 100 columns" || fail "a Chinese line is wider than 100 columns"
+$T send-keys -t lesson q
+wait_for "exit=0" && echo "ok: q exits with 0"
+page="$WORK/zh/index.html"
+if [ -f "$page" ] && grep -q "bidirectional mask, 8 × 8" "$page" && grep -q "本次未运行" "$page"; then
+    echo "ok: the page shows step 1's output and marks the steps not run"
+else fail "page after an interactive run: $(ls "$WORK/zh" 2>&1)"; fi
 
 [ $FAILED = 0 ] && echo "all passed" || echo "SOME CHECKS FAILED"
 exit $FAILED
