@@ -164,9 +164,9 @@ struct TeacherForcingCommand: ParsableCommand {
         let (parallel, sequential) = (check.parallel, check.stepByStep)
 
         Console.say(model.summary())
-        Console.say("teacher forcing: one pass over all \(check.positions) decoder positions at once: \(Self.describe(parallel))")
-        Console.say("step by step with the KV cache: \(check.positions) passes of one token each: \(Self.describe(sequential))"
-                    + " (\(String(format: "%.1f", sequential.median / max(parallel.median, 1e-9)))× the time)")
+        Console.sayTimed("teacher forcing: one pass over all \(check.positions) decoder positions at once: ", Self.describe(parallel))
+        Console.sayTimed("step by step with the KV cache: \(check.positions) passes of one token each: ", Self.describe(sequential)
+                         + " (\(String(format: "%.1f", sequential.median / max(parallel.median, 1e-9)))× the time)")
         Console.say("largest |difference| between the two sets of logits: \(check.maxAbsDifference)"
                     + (check.agrees ? " (the same predictions, up to float rounding)" : " — they differ!"))
         if !check.agrees { throw CLIError("the parallel and step-by-step logits differ by \(check.maxAbsDifference)") }

@@ -98,6 +98,9 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: "Write the page as one file with its pictures inside, to mail or copy anywhere (implies --html).")
     var standalone = false
 
+    @Flag(help: "Keep the times commands measure in the page. They differ on every run, so without this the page shows only the rest of those lines, and the same lesson gives the same page.")
+    var times = false
+
     @OptionGroup var outFolder: OutFolderOption
     var out: String? { outFolder.out }
 
@@ -148,7 +151,7 @@ struct LessonCommand: ParsableCommand {
         }
         let keys = interactive && Keyboard.isTerminal(STDIN_FILENO)
         var failure: String?
-        let page = html || standalone ? LessonPageRecorder(folder: folder) : nil
+        let page = html || standalone ? LessonPageRecorder(folder: folder, language: note == nil ? source.lang : LessonSource.english) : nil
         let presenter = Presenter(
             lesson: lesson, text: text, interactive: interactive, screen: screen, input: keys ? .keys : .lines,
             write: { Console.sayFormatted($0) },   // the presenter styles it; lesson text has no control characters
@@ -164,17 +167,21 @@ struct LessonCommand: ParsableCommand {
                 let outer = Console.sinks
                 let capture = Console.Sinks(out: { line in lines.withLock { $0 += line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } },
                                             err: outer.err, isStandard: outer.isStandard)
+                let timed = TimedLines()
                 let error = Console.$sinks.withValue(capture) {
                     RunContext.$drawn.withValue(drawn) {
-                        RunContext.$columns.withValue(text.wrapsOutput ? text.columns : nil) {
-                            Self.runCommand(command, of: lesson, in: folder, seed: seed)
+                        RunContext.$timed.withValue(timed) {
+                            RunContext.$columns.withValue(text.wrapsOutput ? text.columns : nil) {
+                                Self.runCommand(command, of: lesson, in: folder, seed: seed)
+                            }
                         }
                     }
                 }
                 keepOnceUsed()
                 let output = lines.withLock { $0 }
                 if let error { failure = error }
-                page?.record(command, output: output, pictures: drawn.files, error: error.map { "attnlab: \($0)" })
+                page?.record(command, output: output, pictures: drawn.files, timed: times ? nil : timed,
+                             error: error.map { "attnlab: \($0)" })
                 return Presenter.CommandResult(succeeded: error == nil, output: output, pictures: drawn.terminalPictures(),
                                                // Interactive, the class carries on: the error is shown in place, as the command's own.
                                                error: error.map { "attnlab: \(name):\(command.line): \($0)" })

@@ -65,16 +65,23 @@ import Testing
         }
     }
 
+    /// teacher-forcing times two passes, and times differ on every run: the page leaves them out,
+    /// and says so, unless asked to keep them (--times).
     @Test func theSameLessonRunTwiceGivesTheSamePage() throws {
         let root = try temporaryFolder("page-twice")
-        var pages: [Data] = []
-        for _ in 0..<2 {
-            let result = try attnlabProcess(["lesson", "masks", "--all", "--html", "--lessons", Self.lessons.path, "--out", "masks"], in: root)
+        func page(_ extra: [String] = []) throws -> String {
+            let result = try attnlabProcess(["lesson", "teacher-forcing", "--all", "--html", "--lessons", Self.lessons.path,
+                                             "--out", "tf"] + extra, in: root)
             #expect(result.status == 0, "\(result.err)")
-            pages.append(try Data(contentsOf: root.appendingPathComponent("masks/index.html")))
+            return try String(contentsOf: root.appendingPathComponent("tf/index.html"), encoding: .utf8)
         }
-        #expect(pages[0] == pages[1])
-        #expect(!pages[0].isEmpty)
+        let first = try page(), second = try page()
+        #expect(first == second)
+        #expect(first.contains("teacher forcing: one pass over all 64 decoder positions at once: …\n"))
+        #expect(first.contains("… stands for times measured on this run"))
+        #expect(!first.contains("ms (median of"))
+        let timed = try page(["--times"])
+        #expect(timed.contains("ms (median of") && !timed.contains("… stands for times"))
     }
 
     @Test func standaloneCarriesItsPicturesInside() throws {
