@@ -194,9 +194,12 @@ struct LessonCommand: ParsableCommand {
         if let page {
             // The page is written however the lesson ended: it shows what ran, and where it stopped.
             // In its usual place it links to the page of every lesson, which now links to it.
-            let linked = out == nil
-            Console.say("wrote \(try page.write(lesson, language: source.pageLanguage, note: note, indexLink: linked ? "../index.html" : nil, standalone: standalone))")
-            if linked { Console.say("wrote \(try source.writeIndexPage(try source.library(), english: try source.englishLibrary()))") }
+            // The page of every lesson is refreshed only for the lessons it lists (not a --lessons
+            // folder's), and a page links it only where it is: not from elsewhere, nor in a mailed file.
+            let refreshesIndex = out == nil && source.lessons == nil
+            let linked = out == nil && !standalone && (refreshesIndex || FileManager.default.fileExists(atPath: source.indexPage))
+            Console.say("wrote \(try page.write(lesson, note: note, indexLink: linked ? "../index.html" : nil, standalone: standalone))")
+            if refreshesIndex { Console.say("wrote \(try source.writeIndexPage(try source.library(), english: try source.englishLibrary()))") }
             keepOnceUsed()
         }
         if case .failed(let line) = outcome {

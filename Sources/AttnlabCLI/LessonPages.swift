@@ -37,15 +37,16 @@ final class LessonPageRecorder: Sendable {
     /// Writes the page whole or not at all and returns its path. A command skipped for a missing
     /// model says why; one never reached says it was not run.
     @discardableResult
-    func write(_ lesson: Lesson, language: String, note: String?, indexLink: String?, standalone: Bool) throws -> String {
+    func write(_ lesson: Lesson, note: String?, indexLink: String?, standalone: Bool) throws -> String {
         var records = self.records.withLock { $0 }
         for command in lesson.commands where records[command.line] == nil {
-            if let why = command.needs.lazy.compactMap(ModelLocation.missing).first {
-                records[command.line] = LessonPage.Record(output: [], pictures: [], message: why, succeeded: true)
+            if let (name, why) = command.needs.lazy.compactMap({ name in ModelLocation.missing(name).map { (name, $0) } }).first {
+                let skipped = PresenterWords.of(language).skipped(name, why)
+                records[command.line] = LessonPage.Record(output: [], pictures: [], message: skipped, succeeded: true)
             }
         }
         let folder = self.folder
-        let page = LessonPage(lesson: lesson, records: records, language: language, note: note, indexLink: indexLink,
+        let page = LessonPage(lesson: lesson, records: records, language: LessonSource.pageLanguage(language), note: note, indexLink: indexLink,
                               standalone: standalone,
                               pictureData: { FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent($0)) })
         let path = (folder as NSString).appendingPathComponent("index.html")
@@ -78,7 +79,7 @@ extension LessonSource {
             return LessonIndexPage.Entry(number: lesson.number, id: lesson.id, title: lesson.title, steps: lesson.steps.count,
                                          link: written ? link : nil)
         }
-        let page = LessonIndexPage(entries: entries, language: pageLanguage)
+        let page = LessonIndexPage(entries: entries, language: Self.pageLanguage(lang))
         _ = try OutputSet.writing { files in try files.write(Data(page.html().utf8), to: path) }
         return path
     }

@@ -9,9 +9,15 @@ struct LessonSource: ParsableArguments {
     @Option(help: ArgumentHelp("Read lessons from this folder (default: ./Lessons, else the copy built into attnlab).", valueName: "dir"))
     var lessons: String?
 
-    @Option(help: ArgumentHelp("The lessons' language: en, or zh for the Chinese versions in Lessons/zh/. A lesson not yet "
+    @Option(name: .customLong("lang"), help: ArgumentHelp("The lessons' language: en, or zh for the Chinese versions in Lessons/zh/. A lesson not yet "
                                + "translated is shown in English, with a note.", valueName: "code"))
-    var lang: String = "en"
+    var language: String = "en"
+
+    /// The language code, its language part in lower case (`ZH` is `zh`, `pt-BR` stays).
+    var lang: String {
+        let parts = language.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.first.map { $0.lowercased() + (parts.count > 1 ? "-" + parts[1] : "") } ?? language
+    }
 
     /// English, whose lessons are the folder itself.
     static let english = "en"
@@ -19,7 +25,8 @@ struct LessonSource: ParsableArguments {
     func validate() throws {
         // A language names a folder: a plain code such as zh or pt-BR, never a path.
         guard lang.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil else {
-            throw ValidationError("--lang '\(lang)' is not a language code; give one such as en or zh")
+            let shown = language.count > 24 ? language.prefix(20) + "…" : Substring(language)
+            throw ValidationError("--lang '\(shown)' is not a language code; give one such as en or zh")
         }
     }
 
@@ -66,8 +73,8 @@ struct LessonSource: ParsableArguments {
     /// Where the page that links every lesson page goes: `Output/index.html`, or `Output/<lang>/index.html`.
     var indexPage: String { lang == Self.english ? "Output/index.html" : "Output/\(lang)/index.html" }
 
-    /// The page's language: `zh` is written in simplified characters.
-    var pageLanguage: String { lang == "zh" ? "zh-Hans" : lang }
+    /// A page's language (`<html lang>`): attnlab's `zh` is written in simplified characters.
+    static func pageLanguage(_ lang: String) -> String { lang == "zh" ? "zh-Hans" : lang }
 
     private static func checked(_ library: LessonLibrary) throws -> LessonLibrary {
         if library.isEmpty {

@@ -30,7 +30,7 @@ struct BatchOption: ParsableArguments {
 
 /// A folder to write into: a lesson's pictures (`lesson`), a trained model (`train`).
 struct OutFolderOption: ParsableArguments {
-    @Option(help: ArgumentHelp("The folder to write into (lesson: default Output/<lesson-id>/).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The folder to write into (lesson: default Output/<lesson-id>/, Output/<lang>/<lesson-id>/ for a translation).", valueName: "dir"))
     var out: String?
 }
 

@@ -67,18 +67,20 @@ public struct LessonPage {
             body += blocks(step.blocks)
             body += "</section>\n"
         }
-        return Self.document(title: lesson.title, language: language, words: words, indexLink: indexLink, body: body)
+        return Self.document(title: lesson.title, language: language, words: words, indexLink: indexLink, steps: true, body: body)
     }
 
-    /// The page around `body`: head, inline style, the bar with "all lessons" and the keys, the script.
-    static func document(title: String, language: String, words: PageWords, indexLink: String?, body: String) -> String {
+    /// The page around `body`: head, inline style, the bar with "all lessons" and (when it has
+    /// steps to move through) the keys, the script.
+    static func document(title: String, language: String, words: PageWords, indexLink: String?, steps: Bool, body: String) -> String {
         var page = "<!DOCTYPE html>\n<html lang=\"\(escaped(language))\">\n<head>\n<meta charset=\"utf-8\">\n"
         page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         page += "<meta name=\"generator\" content=\"attnlab\">\n"
         page += "<title>\(escaped(title))</title>\n<style>\n\(PageAssets.style)\n</style>\n</head>\n"
         page += "<body data-step=\"0\">\n<nav class=\"bar\">"
         if let indexLink { page += "<a href=\"\(escaped(indexLink))\">\(escaped(words.allLessons))</a>" }
-        page += "<span class=\"hint\">\(escaped(words.keys))</span></nav>\n<main>\n\(body)</main>\n"
+        if steps { page += "<span class=\"hint\">\(escaped(words.keys))</span>" }
+        page += "</nav>\n<main>\n\(body)</main>\n"
         page += "<script>\n\(PageAssets.script)\n</script>\n</body>\n</html>\n"
         return page
     }
@@ -114,11 +116,15 @@ public struct LessonPage {
     private func figure(_ picture: Picture) -> String {
         let data = pictureData(picture.path)
         let size = data.flatMap(Self.pngSize).map { " width=\"\($0.width)\" height=\"\($0.height)\"" } ?? ""
-        let source = standalone && data != nil
-            ? "data:image/png;base64," + data!.base64EncodedString()
-            : Self.percentEncoded(picture.path)
-        return "<figure><img src=\"\(escaped(source))\" alt=\"\(escaped(picture.title))\"\(size)>"
-            + "<figcaption>\(escaped(picture.title))</figcaption></figure>\n"
+        let image: String
+        if standalone, let data {
+            image = "<img src=\"data:image/png;base64,\(data.base64EncodedString())\" alt=\"\(escaped(picture.title))\"\(size)>"
+        } else {
+            // A click opens the picture at full size: a grid of every head is wider than the page.
+            let source = escaped(Self.percentEncoded(picture.path))
+            image = "<a href=\"\(source)\"><img src=\"\(source)\" alt=\"\(escaped(picture.title))\"\(size)></a>"
+        }
+        return "<figure>\(image)<figcaption>\(escaped(picture.title))</figcaption></figure>\n"
     }
 
     /// Width and height from a PNG's header (signature, then IHDR), or nil if it is not one.
@@ -158,7 +164,7 @@ public struct LessonIndexPage {
         var body = "<section class=\"step\" id=\"step-0\">\n<h1>\(escaped(words.lessonsTitle))</h1>\n<ul class=\"lessons\">\n"
         for entry in entries {
             let number = "<span class=\"number\">\(entry.number.map(String.init) ?? "")</span>"
-            let title = escaped(entry.title), steps = "(\(entry.steps) \(escaped(words.steps)))"
+            let title = escaped(entry.title), steps = "(\(entry.steps) \(escaped(entry.steps == 1 ? words.step : words.steps)))"
             if let link = entry.link {
                 body += "<li>\(number)<a href=\"\(escaped(LessonPage.percentEncoded(link)))\">\(title)</a> \(steps)</li>\n"
             } else {
@@ -167,6 +173,6 @@ public struct LessonIndexPage {
             }
         }
         body += "</ul>\n</section>\n"
-        return LessonPage.document(title: words.lessonsTitle, language: language, words: words, indexLink: nil, body: body)
+        return LessonPage.document(title: words.lessonsTitle, language: language, words: words, indexLink: nil, steps: false, body: body)
     }
 }

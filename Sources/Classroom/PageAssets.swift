@@ -19,7 +19,7 @@ enum PageAssets {
         h2 .number { color: var(--muted); font-weight: normal; margin-right: .4em; }
         code, pre { font-family: ui-monospace, "DejaVu Sans Mono", "Noto Sans Mono CJK SC", "WenQuanYi Micro Hei Mono", monospace; }
         :not(pre) > code { background: var(--panel); padding: .05em .3em; border-radius: 3px; font-size: .92em; }
-        pre { font-size: 15px; line-height: 1.45; padding: .8em 1em; overflow-x: auto; border-radius: 6px; }
+        pre { font-size: 15px; line-height: 1.45; padding: .8em 1em; border-radius: 6px; white-space: pre-wrap; overflow-wrap: anywhere; }
         pre.typed { background: #1f2430; color: #e8eaf0; margin: 1.2em 0 0; }
         pre.typed .prompt { color: #8fa1c7; user-select: none; }
         pre.output { background: var(--panel); margin: 0 0 1em; border: 1px solid var(--rule); border-top: 0; }
@@ -29,6 +29,11 @@ enum PageAssets {
         p.note { color: var(--muted); font-style: italic; }
         figure { margin: 0 0 1.2em; }
         figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--rule); }
+        table { border-collapse: collapse; margin: 1em 0; }
+        th, td { border: 1px solid var(--rule); padding: .25em .6em; text-align: left; }
+        blockquote { margin: 1em 0; padding: .1em 1em; border-left: 4px solid var(--rule); color: var(--muted); }
+        :lang(zh) body, body:lang(zh) { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", \
+        "WenQuanYi Micro Hei", system-ui, sans-serif; }
         figcaption { color: var(--muted); font-size: 16px; margin-top: .3em; }
         ol.contents li { margin: .2em 0; }
         ul.lessons { list-style: none; padding: 0; }
@@ -88,7 +93,7 @@ enum PageAssets {
 
 /// The few words a page says itself, in the lesson's language.
 struct PageWords {
-    var allLessons, keys, notRun, output, lessonsTitle, notYetWritten, steps: String
+    var allLessons, keys, notRun, output, lessonsTitle, notYetWritten, step, steps: String
 
     static func of(_ language: String) -> PageWords {
         language.hasPrefix("zh") ? chinese : english
@@ -97,9 +102,9 @@ struct PageWords {
     static let english = PageWords(
         allLessons: "All lessons", keys: "→ or space: next step · ←: back", notRun: "not run in this session",
         output: "printed", lessonsTitle: "attnlab lessons", notYetWritten: "no page yet: run attnlab lesson %@ --html",
-        steps: "steps")
+        step: "step", steps: "steps")
     static let chinese = PageWords(
         allLessons: "全部课程", keys: "→ 或空格：下一步 · ←：上一步", notRun: "本次未运行",
         output: "输出", lessonsTitle: "attnlab 课程", notYetWritten: "尚无页面：运行 attnlab lesson %@ --html --lang zh",
-        steps: "步")
+        step: "步", steps: "步")
 }

@@ -7,27 +7,35 @@ import Ink
 /// and images only relative ones (a page loads nothing from the network).
 enum PageMarkdown {
     static func html(_ markdown: String) -> String {
-        parser().html(from: markdown)
+        // Ink takes any `<` for the start of raw HTML, and one unclosed tag (a lesson writing
+        // "<bos>") would swallow the rest of the step. So no `<` reaches it: each stands in as a
+        // private-use character, and comes back as `&lt;` (in code too, where Ink would escape it).
+        let hidden = markdown.replacingOccurrences(of: "<", with: lessThan)
+        return parser().html(from: hidden).replacingOccurrences(of: lessThan, with: "&lt;")
     }
+
+    private static let lessThan = "\u{E000}"
 
     /// A parser is a few closures: made for each use, so nothing is shared between threads.
     private static func parser() -> MarkdownParser {
         var parser = MarkdownParser()
-        // Raw HTML, block or inline, is shown as the text it is.
+        // Raw HTML cannot reach Ink (see `html`); were it to, it is shown as the text it is.
         parser.addModifier(Modifier(target: .html) { _, markdown in escaped(String(markdown)) })
         // Ink writes a fence's info string into a class attribute unescaped: write the block ourselves.
         parser.addModifier(Modifier(target: .codeBlocks) { html, markdown in
             html.hasPrefix("<pre><code>") ? html : "<pre><code>\(escaped(fencedCode(markdown)))</code></pre>"
         })
+        // Ink writes a target into its attribute as it is, so `javascript&#58;…` would reach the
+        // browser as `javascript:…`. Written again with `&` escaped, a target means what it says.
         parser.addModifier(Modifier(target: .links) { html, markdown in
             guard let match = html.wholeMatch(of: /<a href="([^"<>\s]*)">(.*)<\/a>/.dotMatchesNewlines()),
                   isSafe(link: String(match.1), allowingWeb: true) else { return escaped(String(markdown)) }
-            return html
+            return "<a href=\"\(escaped(String(match.1)))\">\(match.2)</a>"
         })
         parser.addModifier(Modifier(target: .images) { html, markdown in
-            guard let match = html.wholeMatch(of: /<img src="([^"<>\s]*)"( alt="[^"<>]*")?\/>/),
+            guard let match = html.wholeMatch(of: /<img src="([^"<>\s]*)"(?: alt="([^"<>]*)")?\/>/),
                   isSafe(link: String(match.1), allowingWeb: false) else { return escaped(String(markdown)) }
-            return html
+            return "<img src=\"\(escaped(String(match.1)))\" alt=\"\(match.2 ?? "")\">"
         })
         return parser
     }

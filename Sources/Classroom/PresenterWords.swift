@@ -4,7 +4,7 @@ public struct PresenterWords: Sendable {
     var stepHeading: @Sendable (_ number: Int, _ count: Int, _ title: String) -> String
     var endOfLesson: String
     var needs: @Sendable (_ name: String, _ howTo: String) -> String
-    var skipped: @Sendable (_ name: String, _ command: String) -> String
+    public internal(set) var skipped: @Sendable (_ name: String, _ command: String) -> String
     var more: String
     var continued: String
     var restHidden: @Sendable (_ step: Int) -> String

@@ -22,7 +22,7 @@ import Classroom
 
     @Test func aChineseLessonIsFramedInChinese() throws {
         let folder = try Self.lessons()
-        let result = attnlab(["lesson", "masks", "--all", "--lang", "zh", "--lessons", folder.path,
+        let result = attnlab(["lesson", "masks", "--all", "--lang", "ZH", "--lessons", folder.path,
                               "--out", folder.appendingPathComponent("out").path])
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.first == "# 掩码")
@@ -57,10 +57,10 @@ import Classroom
         (["--lang", "fr"], "no lessons in 'fr' (no folder fr/ beside the English lessons); languages: en, zh"),
         (["--lang", "../zh"], "--lang '../zh' is not a language code; give one such as en or zh"),
         (["--lang", ""], "--lang '' is not a language code; give one such as en or zh"),
-        (["--lang", "ZH"], "--lang 'ZH' is not a language code; give one such as en or zh"),
+        (["--lang", String(repeating: "a", count: 5000)], "--lang 'aaaaaaaaaaaaaaaaaaaa…' is not a language code; give one such as en or zh"),
     ])
     func aLanguageThatIsNotThereIsOneClearLine(arguments: [String], message: String) throws {
-        let folder = try Self.lessons("badLanguage\(arguments[1].filter(\.isLetter))")
+        let folder = try Self.lessons("badLanguage\(arguments[1].filter(\.isLetter).prefix(8))")
         for command in [["lesson", "masks", "--all"], ["lessons"]] {
             let result = attnlab(command + arguments + ["--lessons", folder.path])
             #expect(result.status != 0)

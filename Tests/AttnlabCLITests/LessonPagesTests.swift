@@ -36,6 +36,9 @@ import Testing
             }
             let failures = results.withLock { $0 }
             if !failures.isEmpty { throw PageError("lessons failed: " + failures.joined(separator: "; ")) }
+            // Lessons from a folder given with --lessons leave the index alone: write it for them.
+            let index = try attnlabProcess(["lessons", "--html", "--lessons", lessons.path, "--lang", language], in: root)
+            if index.status != 0 { throw PageError("lessons --html --lang \(language): \(index.err)") }
         }
         return root
     }
@@ -105,6 +108,24 @@ import Testing
         }
         return nil
     }()
+
+    /// The check can fail: on pages made to break it (a missing picture, a console error, an
+    /// exception, no step navigation, a link to a script) it says so, and exits 1.
+    @Test(.enabled(if: chromium != nil, "no chromium on PATH: install it (apt-get install chromium) to check the pages in a browser"))
+    func theBrowserCheckCatchesBrokenPages() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.repository.appendingPathComponent("Tests/Browser/selftest.sh").path]
+        process.currentDirectoryURL = Self.repository
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(report)")
+        #expect(report.split(separator: "\n").filter { $0.hasPrefix("ok: ") }.count == 9, "\(report)")
+    }
 
     @Test(.enabled(if: chromium != nil, "no chromium on PATH: install it (apt-get install chromium) to check the pages in a browser"))
     func everyPageLoadsItsPicturesLogsNoErrorAndSteps() throws {

@@ -133,6 +133,12 @@ IMAGES_JS = """(async () => {
   return imgs.map(i => ({src: i.getAttribute('src') || '', alt: i.alt, ok: i.complete && i.naturalWidth > 0}));
 })()"""
 
+# Where every link and picture leads, as the browser resolved it (character references decoded):
+# a page may link only to files, the web and mail, and show only its own files and data URIs.
+TARGETS_JS = """[...document.querySelectorAll('a[href]')].map(a => ({what: 'link', url: a.href, protocol: a.protocol}))
+  .concat([...document.images].map(i => ({what: 'image', url: i.src, protocol: new URL(i.src, location.href).protocol})))"""
+ALLOWED = {"link": ("file:", "http:", "https:", "mailto:"), "image": ("file:", "data:")}
+
 STATE_JS = """(n => {
   const s = document.getElementById('step-' + n), r = s ? s.getBoundingClientRect() : null;
   return {step: document.body.dataset.step ?? null, current: !!s && s.classList.contains('current'),
@@ -231,6 +237,8 @@ def check_page(browser, path, shot, width, height, full_page):
         images = evaluate(browser, session, IMAGES_JS)
         problems += [f"image not loaded: {shorten(i['src'])} (alt {i['alt']!r})" for i in images if not i["ok"]]
         facts.append(f"{len(images)} image" + ("" if len(images) == 1 else "s"))
+        problems += [f"{t['what']} leads to a {t['protocol']} URL: {shorten(t['url'])}"
+                     for t in evaluate(browser, session, TARGETS_JS) if t["protocol"] not in ALLOWED[t["what"]]]
 
         state = evaluate(browser, session, STATE_JS % 0)
         ids = state["ids"]

@@ -61,6 +61,7 @@ variants = {
     "console-error": page("<script>console.error('fixture says no');</script>"),
     "throws": page("<script>window.addEventListener('load', () => { throw new Error('fixture boom'); });</script>"),
     "no-nav": page(nav=""),
+    "script-link": page('<p><a href="javascript&#58;void(0)">looks relative, is not</a></p>'),
 }
 for name, html in variants.items():
     (root / name).mkdir(parents=True, exist_ok=True)
@@ -87,8 +88,9 @@ expect missing-image 1 "FAIL missing-image/index.html" "image not loaded: gone.p
 expect console-error 1 "FAIL console-error/index.html" "console.error: fixture says no"
 expect throws 1 "FAIL throws/index.html" "uncaught exception: Error: fixture boom"
 expect no-nav 1 "FAIL no-nav/index.html" "no step navigation"
+expect script-link 1 "FAIL script-link/index.html" "link leads to a javascript: URL"
 # A folder checks every index.html under it; usage errors exit 2.
-expect "" 1 "checked 5 pages: 1 ok, 4 failed"
+expect "" 1 "checked 6 pages: 1 ok, 5 failed"
 out=$(python3 Tests/Browser/check-pages.py --screenshots "$WORK/shots" "$WORK/nothing.html" 2>&1)
 [ $? = 2 ] && grep -q "no such page" <<<"$out" && echo "ok: missing page -> exit 2" || { echo "FAIL: missing page: $out"; FAILED=1; }
 out=$(python3 Tests/Browser/check-pages.py --chromium /nonexistent/chromium --screenshots "$WORK/shots" "$WORK/good" 2>&1)

@@ -143,11 +143,53 @@ import Testing
             }
         }
         // Every tag that is not one of ours was written as text.
-        #expect(html.contains("&lt;script&gt;alert(&quot;intro&quot;)&lt;/script&gt;"))
+        #expect(html.contains("&lt;script&gt;alert(\"intro\")&lt;/script&gt; and &lt;img src=x onerror=alert(2)&gt;"))
         #expect(html.contains("&lt;/pre&gt;&lt;script&gt;alert(10)&lt;/script&gt;"))
         #expect(html.contains("<a href=\"https://example.org/a?b=1\">fine</a>"))
-        #expect(html.contains("<img src=\"causal.png\" alt=\"local\"/>"))
+        #expect(html.contains("<img src=\"causal.png\" alt=\"local\">"))
         #expect(html.contains("<title>Title &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>"))
+    }
+
+    /// A browser decodes character references in an attribute: `javascript&#58;…` must not
+    /// reach it as `javascript:…`, nor `http&#58;//…` load anything.
+    @Test func characterReferencesInATargetStayText() throws {
+        let lesson = try Self.lesson("""
+            # T
+
+            ## S
+
+            [dec](javascript&#58;alert(1)) [hex](javascript&#x3A;alert(2)) [named](javascript&colon;alert(3)) \
+            [tab](jav&#x09;ascript:alert(4)) ![remote](http&#58;//127.0.0.1:9/p.png) [query](https://example.org/?a=1&b=2)
+            """)
+        let html = page(lesson, records: [:])
+        #expect(html.contains("<a href=\"javascript&amp;#58;alert(1)\">dec</a>"))
+        #expect(html.contains("<a href=\"javascript&amp;colon;alert(3)\">named</a>"))
+        #expect(html.contains("<img src=\"http&amp;#58;//127.0.0.1:9/p.png\" alt=\"remote\">"))
+        #expect(html.contains("<a href=\"https://example.org/?a=1&amp;b=2\">query</a>"))
+        #expect(!html.contains("href=\"javascript&#") && !html.contains("src=\"http&#"))
+    }
+
+    /// Ink reads `<word>` as an HTML tag that runs to its closing tag: an unclosed one would
+    /// swallow the rest of the step. In a lesson `<bos>` is a token, and stays one.
+    @Test func anUnclosedTagInProseIsJustText() throws {
+        let lesson = try Self.lesson("""
+            # T
+
+            ## S
+
+            Every sentence starts with <bos> and ends with <eos>.
+
+            - a list item with **bold**
+            - and `<sep>` in code
+
+            ### A heading
+            """)
+        let html = page(lesson, records: [:])
+        #expect(html.contains("<p>Every sentence starts with &lt;bos&gt; and ends with &lt;eos&gt;.</p>"))
+        #expect(html.contains("<li>a list item with <strong>bold</strong></li>"))
+        #expect(html.contains("<code>&lt;sep&gt;</code>"))
+        #expect(html.contains("<h3>A heading</h3>"))
+        #expect(!html.contains("\u{E000}"))
     }
 
     @Test func linkTargetsThatCannotRunScriptOrReachOut() {
