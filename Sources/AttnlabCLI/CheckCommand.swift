@@ -1,4 +1,5 @@
 import ArgumentParser
+import Classroom
 import Foundation
 import Experiments
 import Heatmap
@@ -79,10 +80,15 @@ struct CausalityCommand: ParsableCommand {
         Console.say(model.summary())
         Console.say("changed the \(changed.rawValue)'s token at position \(j): '\(old)' → '\(to)'")
         Console.say("how far each \(probe.outputStack.rawValue) position's logits moved (largest |Δ| over the vocabulary):")
+        // Padded by terminal columns (a Chinese character takes two), to the widest label and the
+        // widest position, so the numbers start in the same column on every row.
+        let rowLabels = probe.change.indices.map { $0 < outputLabels.count ? outputLabels[$0] : "#\($0)" }
+        let labelWidth = max(8, rowLabels.map { DisplayWidth.of($0) }.max() ?? 0)
+        let positionWidth = String(max(probe.change.count - 1, 0)).count
         for (position, delta) in probe.change.enumerated() {
             let note = position == j && probe.changeIsInOutput ? "   ← the changed token" : ""
-            let label = position < outputLabels.count ? outputLabels[position] : "#\(position)"
-            Console.say("  position \(position) \(label.padding(toLength: 8, withPad: " ", startingAt: 0)) "
+            let index = String(repeating: " ", count: positionWidth - String(position).count) + String(position)
+            Console.say("  position \(index) \(DisplayWidth.pad(rowLabels[position], to: labelWidth)) "
                         + (delta == 0 ? "0 (exactly)" : String(format: "%.3g", delta)) + note)
         }
         if probe.changeIsInOutput {

@@ -72,10 +72,11 @@ public enum DisplayWidth {
         text + String(repeating: " ", count: max(0, width - of(text)))
     }
 
-    /// One line wrapped to `width` columns: breaks at spaces, and between East Asian wide
-    /// characters (which have no spaces between words); a word longer than a whole line is cut
-    /// between characters, never inside one. Continuation lines keep the line's indent plus
-    /// `hang` columns, so a wrapped "name: value" line still reads as one entry.
+    /// One line wrapped to `width` columns: breaks at spaces, and next to East Asian wide
+    /// characters (which have no spaces between words) where `mayBreak` allows, so never before a
+    /// closing mark such as "。" nor after an opening one such as "（"; a word longer than a whole
+    /// line is cut between characters, never inside one. Continuation lines keep the line's indent
+    /// plus `hang` columns, so a wrapped "name: value" line still reads as one entry.
     public static func wrap(_ line: String, width: Int, hang: Int = 2) -> [String] {
         let width = max(width, 8)
         guard of(line) > width else { return [line] }
@@ -84,7 +85,7 @@ public enum DisplayWidth {
         var out: [String] = []
         var current: [Character] = Array(line.prefix(leading)), used = leading
         var start = leading          // where this line's content starts
-        var breakAt: Int?            // where a new line may start, in `current`
+        var breakAt: Int?            // the last place in `current` where a new line may start
 
         func finish(at index: Int) {
             var head = current[..<index]
@@ -98,6 +99,24 @@ public enum DisplayWidth {
             breakAt = nil
         }
 
+        // Where to cut a run with no break opportunity that is too long for the line, before `next`
+        // (`w` columns) is added: the last place where the line fits, what moves down fits with
+        // `next`, and the punctuation rules hold. Failing that (a run of closing marks, say), the
+        // last place where the line fits: a line wider than the terminal would be cut by the
+        // terminal itself. (A push-out can leave a line too wide, its new indent being wider than
+        // what stayed behind: this cuts it too.)
+        func hardBreak(before next: Character, _ w: Int) -> Int {
+            var head = used, moved = w, fallback: Int?
+            for p in stride(from: current.count, to: start, by: -1) {
+                if p < current.count { head -= of(current[p]); moved += of(current[p]) }
+                guard head <= width else { continue }
+                if fallback == nil { fallback = p }
+                if indent + moved > width { break }
+                if keepsRules(current[p - 1], p < current.count ? current[p] : next) { return p }
+            }
+            return fallback ?? start + 1
+        }
+
         for c in line.dropFirst(leading) {
             if c == " " {
                 current.append(c); used += 1
@@ -105,17 +124,41 @@ public enum DisplayWidth {
                 continue
             }
             let w = of(c)
-            if w == 2, current.count > start, current.last != " " { breakAt = current.count }
+            if current.count > start, let last = current.last, last != " ", mayBreak(last, c) { breakAt = current.count }
             if used + w > width {
+                // At the last break opportunity: when `c` may not start a line, that is before
+                // the character it closes, which goes down with it (push-out).
                 if let b = breakAt, b > start { finish(at: b) }
-                if used + w > width, current.count > start { finish(at: current.count) }   // one word longer than a line
+                while used + w > width, current.count > start { finish(at: hardBreak(before: c, w)) }   // a run longer than a line
             }
             current.append(c); used += w
-            if w == 2 { breakAt = current.count }
         }
         var last = current[...]
         while last.last == " " { last.removeLast() }
         out.append(String(last))
         return out
     }
+
+    // MARK: - Where a line may break
+
+    /// Whether a line may break between `a` and `b` (neither a space; a line always may at a
+    /// space). Text with no wide character breaks only at spaces, as English does; Chinese and
+    /// Japanese have no spaces, so a line may break next to any wide character, the way UAX #14
+    /// and CSS `line-break: normal` do, as long as that keeps the punctuation rules.
+    static func mayBreak(_ a: Character, _ b: Character) -> Bool {
+        (of(a) == 2 || of(b) == 2) && keepsRules(a, b)
+    }
+
+    /// Whether a break between `a` and `b` keeps the punctuation rules (kinsoku shori): no line
+    /// starts with a closing mark, none ends with an opening one. They hold next to a wide
+    /// character only ("猫," or "(猫"): text with no wide character wraps as it did without them.
+    static func keepsRules(_ a: Character, _ b: Character) -> Bool {
+        guard of(a) == 2 || of(b) == 2 else { return true }
+        return !noStart.contains(b) && !noEnd.contains(a)
+    }
+
+    /// Closing punctuation and the like, which may not start a line: "，。" must not begin one.
+    static let noStart = Set<Character>("，。、：；？！）」』】〉》〕〗〙〛］｝”’．,.:;?!)]}")
+    /// Opening punctuation, which may not end a line: "（" belongs with what it opens.
+    static let noEnd = Set<Character>("（「『【〈《〔〖〘〚［｛“‘([{")
 }

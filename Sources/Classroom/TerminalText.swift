@@ -106,13 +106,13 @@ public struct TerminalText: Sendable {
 
     /// Greedy word wrap, by display width (a Chinese character takes two columns); the markup
     /// characters are not counted, since they will not be shown. Lines break at spaces and
-    /// between wide characters, which is where Chinese and Japanese lines break.
+    /// between wide characters, which is where Chinese and Japanese lines break (`pieces`).
     private func wrap(_ text: String, first: String, rest: String) -> [String] {
         var lines: [String] = []
         var line = first, visible = first.count
         var atStart = true
         for word in text.split(separator: " ") {
-            for (index, piece) in Self.pieces(String(word)).enumerated() {
+            for (index, piece) in Self.pieces(String(word), room: width - rest.count).enumerated() {
                 let space = index == 0 && !atStart ? 1 : 0
                 let length = Self.visibleLength(piece)
                 if !atStart && visible + space + length > width {
@@ -129,8 +129,26 @@ public struct TerminalText: Sendable {
         return lines
     }
 
-    /// A word cut where a line may break inside it: around each wide character.
-    static func pieces(_ word: String) -> [String] {
+    /// A word cut where a line may break inside it: next to wide characters, where
+    /// `DisplayWidth.mayBreak` allows it, so that "。" stays with the character before it and "（"
+    /// with the one after. Markers between two shown characters go with the next piece. A piece
+    /// wider than `room` (a run of closing marks, say) is cut around each wide character instead.
+    static func pieces(_ word: String, room: Int = .max) -> [String] {
+        var pieces: [String] = [], current = "", markers = ""
+        var last: Character?                 // the last character shown, markers aside
+        for c in word {
+            if c == "*" || c == "`" { markers.append(c); continue }
+            if let last, DisplayWidth.mayBreak(last, c) { pieces.append(current); current = "" }
+            current += markers + String(c); markers = ""
+            last = c
+        }
+        current += markers
+        if !current.isEmpty { pieces.append(current) }
+        return pieces.flatMap { visibleLength($0) > room ? aroundWideCharacters($0) : [$0] }
+    }
+
+    /// A word cut around each wide character.
+    static func aroundWideCharacters(_ word: String) -> [String] {
         var pieces: [String] = [], current = ""
         for c in word {
             if DisplayWidth.of(c) == 2 {
