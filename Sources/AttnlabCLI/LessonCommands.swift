@@ -38,13 +38,13 @@ struct LessonsCommand: ParsableCommand {
         let width = (library.lessons + untranslated).map(\.id.count).max() ?? 0
         for lesson in library.lessons {
             let number = lesson.number.map { String(format: "%2d", $0) } ?? "  "
-            Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) steps)")
+            Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) step\(lesson.steps.count == 1 ? "" : "s"))")
         }
         if !untranslated.isEmpty {
             Console.say("Not yet in '\(source.lang)', shown in English:")
             for lesson in untranslated {
                 let number = lesson.number.map { String(format: "%2d", $0) } ?? "  "
-                Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) steps)")
+                Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) step\(lesson.steps.count == 1 ? "" : "s"))")
             }
         }
         if let first = library.lessons.first {

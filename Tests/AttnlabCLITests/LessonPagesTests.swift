@@ -109,6 +109,21 @@ import Testing
         return nil
     }()
 
+    /// Runs Tests/Browser/check-pages.py on `pages`; its exit status and what it printed.
+    static func checkPages(_ pages: [URL], screenshots: URL, extra: [String] = []) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repository.appendingPathComponent("Tests/Browser/check-pages.py").path,
+                             "--screenshots", screenshots.path, "--chromium", chromium ?? "chromium"] + extra + pages.map(\.path)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, report)
+    }
+
     /// The check can fail: on pages made to break it (a missing picture, a console error, an
     /// exception, no step navigation, a link to a script) it says so, and exits 1.
     @Test(.enabled(if: chromium != nil, "no chromium on PATH: install it (apt-get install chromium) to check the pages in a browser"))
@@ -130,28 +145,24 @@ import Testing
     @Test(.enabled(if: chromium != nil, "no chromium on PATH: install it (apt-get install chromium) to check the pages in a browser"))
     func everyPageLoadsItsPicturesLogsNoErrorAndSteps() throws {
         let root = try Self.written.get()
-        let shots = root.appendingPathComponent("screenshots")
-        let pages = [root.appendingPathComponent("Output")]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.repository.appendingPathComponent("Tests/Browser/check-pages.py").path,
-                             "--screenshots", shots.path, "--chromium", try #require(Self.chromium)] + pages.map(\.path)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(report)")
+        let (status, report) = try Self.checkPages([root.appendingPathComponent("Output")],
+                                                   screenshots: root.appendingPathComponent("screenshots"))
+        #expect(status == 0, "\(report)")
         let pagesChecked = report.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count
         #expect(pagesChecked == 2 * 16 + 2, "\(report)")
 
         if ProcessInfo.processInfo.environment["ATTNLAB_UPDATE_GALLERY"] != nil {
+            // The README's two page screenshots: a step with a picture, in each language.
             let gallery = Self.repository.appendingPathComponent("Output/gallery")
-            for (shot, name) in [("masks.png", "lesson-page.png"), ("zh-masks.png", "lesson-page-zh.png")] {
-                let target = gallery.appendingPathComponent(name)
+            for (page, step, name) in [(Self.page("en", "masks", in: root), 2, "lesson-page"),
+                                       (Self.page("zh", "three-architectures", in: root), 1, "lesson-page-zh")] {
+                let shot = root.appendingPathComponent("gallery-\(name)")
+                let (status, report) = try Self.checkPages([page], screenshots: shot, extra: ["--step", String(step)])
+                #expect(status == 0, "\(report)")
+                let target = gallery.appendingPathComponent("\(name).png")
                 try? FileManager.default.removeItem(at: target)
-                try FileManager.default.copyItem(at: shots.appendingPathComponent(shot), to: target)
+                try FileManager.default.copyItem(at: shot.appendingPathComponent(page.deletingLastPathComponent().lastPathComponent + ".png"),
+                                                 to: target)
             }
         }
     }
