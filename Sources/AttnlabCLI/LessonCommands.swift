@@ -26,8 +26,9 @@ struct LessonsCommand: ParsableCommand {
 
     @OptionGroup var source: LessonSource
 
-    @Flag(help: "Also write Output/index.html (Output/<lang>/index.html for a translation), linking every lesson page written so far.")
-    var html = false
+    // `lesson --html` writes a lesson's page; this writes the page that links them.
+    @Flag(name: .customLong("html"), help: "Also write Output/index.html (Output/<lang>/index.html for a translation), linking every lesson page written so far.")
+    var writesIndex = false
 
     func run() throws {
         let library = try source.library()
@@ -51,7 +52,7 @@ struct LessonsCommand: ParsableCommand {
             let lang = source.lang == LessonSource.english ? "" : " --lang \(source.lang)"
             Console.say("Run one with: attnlab lesson <id>\(lang)   (for example: attnlab lesson \(first.id)\(lang))")
         }
-        if html { Console.say("wrote \(try source.writeIndexPage(library, english: english))") }
+        if writesIndex { Console.say("wrote \(try source.writeIndexPage(library, english: english))") }
         if !library.problems.isEmpty { throw lessonProblems(library.problems) }
     }
 }
@@ -191,6 +192,13 @@ struct LessonCommand: ParsableCommand {
             // A lesson not yet translated is framed in the language it is written in.
             words: .of(note == nil ? source.lang : LessonSource.english))
         let outcome = presenter.present()
+        // A Ctrl-C that a command took in its stride (train saves its model, then stops) stops the
+        // lesson as any Ctrl-C does: status 130, and no page of a lesson cut short.
+        if Cleanup.interruptRequested {
+            if let failure { Console.note("attnlab: \(failure)") }
+            if !keep { rmdir(folder) }
+            throw ExitCode(Cleanup.interruptedStatus)
+        }
         if let page {
             // The page is written however the lesson ended: it shows what ran, and where it stopped.
             // In its usual place it links to the page of every lesson, which now links to it.
