@@ -99,8 +99,8 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: "Write the page as one file with its pictures inside, to mail or copy anywhere (implies --html).")
     var standalone = false
 
-    @Flag(help: "Keep the times commands measure in the page. They differ on every run, so without this the page shows only the rest of those lines, and the same lesson gives the same page.")
-    var times = false
+    @Flag(help: "Keep in the page what differs from run to run: the times commands measure, and whether a model was trained now or reused. Without it the same lesson gives the same page.")
+    var verbatim = false
 
     @OptionGroup var outFolder: OutFolderOption
     var out: String? { outFolder.out }
@@ -168,10 +168,10 @@ struct LessonCommand: ParsableCommand {
                 let outer = Console.sinks
                 let capture = Console.Sinks(out: { line in lines.withLock { $0 += line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } },
                                             err: outer.err, isStandard: outer.isStandard)
-                let timed = TimedLines()
+                let runLines = RunLines()
                 let error = Console.$sinks.withValue(capture) {
                     RunContext.$drawn.withValue(drawn) {
-                        RunContext.$timed.withValue(timed) {
+                        RunContext.$runLines.withValue(runLines) {
                             RunContext.$columns.withValue(text.wrapsOutput ? text.columns : nil) {
                                 Self.runCommand(command, of: lesson, in: folder, seed: seed)
                             }
@@ -181,7 +181,7 @@ struct LessonCommand: ParsableCommand {
                 keepOnceUsed()
                 let output = lines.withLock { $0 }
                 if let error { failure = error }
-                page?.record(command, output: output, pictures: drawn.files, timed: times ? nil : timed,
+                page?.record(command, output: output, pictures: drawn.files, runLines: verbatim ? nil : runLines,
                              error: error.map { "attnlab: \($0)" })
                 return Presenter.CommandResult(succeeded: error == nil, output: output, pictures: drawn.terminalPictures(),
                                                // Interactive, the class carries on: the error is shown in place, as the command's own.

@@ -15,11 +15,11 @@ final class LessonPageRecorder: Sendable {
     init(folder: String, language: String) { self.folder = folder; self.language = language }
 
     /// Keeps what `command` left; run again (the teacher went back a step), the last run counts.
-    /// Lines in `timed` lose their measured part, and the page says so.
+    /// Lines in `runLines` lose their measured part or go, and the page says so.
     func record(_ command: Lesson.Command, output: [String], pictures: [(file: String, title: String)],
-                timed: TimedLines?, error: String?) {
+                runLines: RunLines?, error: String?) {
         let chinese = language.hasPrefix("zh")
-        let (steady, cut) = timed?.steady(output, marker: "…") ?? (output, false)
+        let (steady, cut) = runLines?.steady(output, marker: "…") ?? (output, false)
         var lines = steady
         while lines.last?.isEmpty == true { lines.removeLast() }
         var seen = Set<String>()
@@ -28,8 +28,8 @@ final class LessonPageRecorder: Sendable {
             return LessonPage.Picture(path: path, title: picture.title)
         }.reversed()
         let timesLeftOut = !cut ? nil : chinese
-            ? "… 处是这次运行测得的时间：每次运行都不一样，所以没有写进页面（加 --times 可以保留）。"
-            : "… stands for times measured on this run: they differ on every run, so the page leaves them out (--times keeps them)."
+            ? "每次运行都不一样的内容（这次测得的时间，模型是现在训练的还是从缓存取的）没有写进页面，或以 … 代替；加 --verbatim 可以保留。"
+            : "What differs from run to run (times measured on this run, whether a model was trained now or reused) is left out of the page or shown as …; --verbatim keeps it."
         let record = LessonPage.Record(output: lines, pictures: Array(inFolder), message: error ?? timesLeftOut, succeeded: error == nil)
         records.withLock { $0[command.line] = record }
     }
@@ -85,30 +85,33 @@ extension LessonSource {
     }
 }
 
-/// Lines a command printed that hold a time it measured (`Console.sayTimed`). They differ on
-/// every run, so a lesson's page shows only their steady part unless the lesson was run with
-/// `--times`: the same lesson run twice then gives the same page.
-final class TimedLines: Sendable {
-    private let lines = Mutex<[(line: String, steady: String)]>([])
+/// Lines a command printed that differ from run to run: a time it measured (`Console.sayTimed`),
+/// or a line about this run alone, such as whether a model was trained now or taken from the
+/// cache (`Console.sayOfThisRun`). A lesson's page keeps only their steady part, or leaves them
+/// out, unless the lesson was run with `--verbatim`: the same lesson run twice then gives the
+/// same page, whether its models were trained on the first run or reused on the second.
+final class RunLines: Sendable {
+    /// Each line as printed, and what of it a page keeps (nil: nothing).
+    private let lines = Mutex<[(line: String, steady: String?)]>([])
 
-    func add(_ line: String, steady: String) { lines.withLock { $0.append((line, steady)) } }
+    func add(_ line: String, steady: String?) { lines.withLock { $0.append((line, steady)) } }
 
-    /// `output` with each timed line cut to its steady part followed by `marker`.
-    func steady(_ output: [String], marker: String) -> (output: [String], cut: Bool) {
-        let timed = lines.withLock { $0 }
-        var cut = false
-        let result = output.map { line in
-            guard let match = timed.first(where: { $0.line == line }) else { return line }
-            cut = true
-            return match.steady + marker
+    /// `output` with each such line cut to its steady part followed by `marker`, or left out.
+    func steady(_ output: [String], marker: String) -> (output: [String], changed: Bool) {
+        let known = lines.withLock { $0 }
+        var changed = false
+        let result = output.compactMap { line -> String? in
+            guard let match = known.first(where: { $0.line == line }) else { return line }
+            changed = true
+            return match.steady.map { $0 + marker }
         }
-        return (result, cut)
+        return (result, changed)
     }
 }
 
 extension RunContext {
-    /// Where a command in a lesson reports the lines that hold measured times; nil elsewhere.
-    @TaskLocal static var timed: TimedLines?
+    /// Where a command in a lesson reports the lines that differ from run to run; nil elsewhere.
+    @TaskLocal static var runLines: RunLines?
 }
 
 extension Console {
@@ -117,6 +120,13 @@ extension Console {
     static func sayTimed(_ steady: String, _ measured: String) {
         let line = steady + measured
         say(line)
-        RunContext.timed?.add(escapingControls(line), steady: escapingControls(steady))
+        RunContext.runLines?.add(escapingControls(line), steady: escapingControls(steady))
+    }
+
+    /// Says a line about this run alone (how long it took, where a model came from), which a
+    /// lesson's page leaves out.
+    static func sayOfThisRun(_ line: String) {
+        say(line)
+        RunContext.runLines?.add(escapingControls(line), steady: nil)
     }
 }

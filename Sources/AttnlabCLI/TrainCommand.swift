@@ -152,7 +152,7 @@ struct TrainCommand: ParsableCommand {
             case .complete(let record):
                 let start = Date()
                 sayHeader(settings, task: record.taskName, parameters: record.parameters, carryingOnFrom: 0)
-                Console.say("reusing the model trained earlier in \(folder)")
+                Console.sayOfThisRun("reusing the model trained earlier in \(folder)")
                 report(exactMatch: record.exactMatch, tokenAccuracy: record.tokenAccuracy, samples: record.samples, record.head, targetName: try TrainingTask(settings.task, architecture: settings.architecture,
                        symbols: settings.symbols, length: settings.length).attentionTargetName)
                 if output.json {
@@ -238,8 +238,9 @@ struct TrainCommand: ParsableCommand {
     private func report(_ run: TrainingRun, _ evaluation: Evaluation, _ head: HeadWeight?, folder: String, clock: TrainingClock) {
         report(exactMatch: evaluation.exactMatch, tokenAccuracy: evaluation.tokenAccuracy, samples: evaluation.samples, head,
                targetName: run.task.attentionTargetName)
-        Console.say(String(format: "%.1f s, %.1f steps/s, %.0f tokens/s", clock.seconds, clock.stepsPerSecond, clock.tokensPerSecond))
-        Console.say("wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, training-state.safetensors, loss.png, attention-over-training.png")
+        Console.sayOfThisRun(String(format: "%.1f s, %.1f steps/s, %.0f tokens/s", clock.seconds, clock.stepsPerSecond, clock.tokensPerSecond))
+        // Into the cache only when trained now, not when reused: a fact of this run, like its speed.
+        (cache ? Console.sayOfThisRun : Console.say)("wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, training-state.safetensors, loss.png, attention-over-training.png")
         if output.json {
             try? JSONLine.say(["steps": run.step, "loss": Double(run.history.last?.loss ?? .nan), "exact_match": evaluation.exactMatch,
                                "token_accuracy": evaluation.tokenAccuracy, "samples": evaluation.samples,

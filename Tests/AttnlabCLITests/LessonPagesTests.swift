@@ -68,23 +68,31 @@ import Testing
         }
     }
 
-    /// teacher-forcing times two passes, and times differ on every run: the page leaves them out,
-    /// and says so, unless asked to keep them (--times).
-    @Test func theSameLessonRunTwiceGivesTheSamePage() throws {
-        let root = try temporaryFolder("page-twice")
+    /// teacher-forcing times two passes, and times differ on every run; training-signal trains
+    /// its models on the first run and reuses them on the second. The page leaves out what
+    /// differs, and says so, unless asked to keep it (--verbatim).
+    @Test(arguments: ["teacher-forcing", "training-signal"])
+    func theSameLessonRunTwiceGivesTheSamePage(id: String) throws {
+        let root = try temporaryFolder("page-twice-\(id)")
         func page(_ extra: [String] = []) throws -> String {
-            let result = try attnlabProcess(["lesson", "teacher-forcing", "--all", "--html", "--lessons", Self.lessons.path,
-                                             "--out", "tf"] + extra, in: root)
+            let result = try attnlabProcess(["lesson", id, "--all", "--html", "--lessons", Self.lessons.path, "--out", "out"] + extra,
+                                            in: root, environment: ["ATTNLAB_TRAINED": root.appendingPathComponent("trained").path])
             #expect(result.status == 0, "\(result.err)")
-            return try String(contentsOf: root.appendingPathComponent("tf/index.html"), encoding: .utf8)
+            return try String(contentsOf: root.appendingPathComponent("out/index.html"), encoding: .utf8)
         }
         let first = try page(), second = try page()
         #expect(first == second)
-        #expect(first.contains("teacher forcing: one pass over all 64 decoder positions at once: …\n"))
-        #expect(first.contains("… stands for times measured on this run"))
-        #expect(!first.contains("ms (median of"))
-        let timed = try page(["--times"])
-        #expect(timed.contains("ms (median of") && !timed.contains("… stands for times"))
+        #expect(first.contains("What differs from run to run"))
+        let verbatim = try page(["--verbatim"])
+        #expect(!verbatim.contains("What differs from run to run"))
+        if id == "teacher-forcing" {
+            #expect(first.contains("teacher forcing: one pass over all 64 decoder positions at once: …\n"))
+            #expect(!first.contains("ms (median of") && verbatim.contains("ms (median of"))
+        } else {
+            #expect(!first.contains("reusing the model") && !first.contains("steps/s"))
+            #expect(verbatim.contains("reusing the model trained earlier"), "the third run reuses the models")
+            #expect(first.contains("held-out: exact match"), "what the model learned stays")
+        }
     }
 
     @Test func standaloneCarriesItsPicturesInside() throws {
