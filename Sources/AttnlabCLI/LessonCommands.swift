@@ -37,16 +37,15 @@ struct LessonsCommand: ParsableCommand {
         let ids = Set(library.lessons.map(\.id))
         let untranslated = english?.lessons.filter { !ids.contains($0.id) } ?? []
         let width = (library.lessons + untranslated).map(\.id.count).max() ?? 0
-        for lesson in library.lessons {
+        func list(_ lesson: Lesson) {
             let number = lesson.number.map { String(format: "%2d", $0) } ?? "  "
-            Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) step\(lesson.steps.count == 1 ? "" : "s"))")
+            let steps = "\(lesson.steps.count) step\(lesson.steps.count == 1 ? "" : "s")"
+            Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(steps))")
         }
+        library.lessons.forEach(list)
         if !untranslated.isEmpty {
             Console.say("Not yet in '\(source.lang)', shown in English:")
-            for lesson in untranslated {
-                let number = lesson.number.map { String(format: "%2d", $0) } ?? "  "
-                Console.say("  \(number)  \(lesson.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.title)  (\(lesson.steps.count) step\(lesson.steps.count == 1 ? "" : "s"))")
-            }
+            untranslated.forEach(list)
         }
         if let first = library.lessons.first {
             let lang = source.lang == LessonSource.english ? "" : " --lang \(source.lang)"
@@ -201,7 +200,6 @@ struct LessonCommand: ParsableCommand {
         }
         if let page {
             // The page is written however the lesson ended: it shows what ran, and where it stopped.
-            // In its usual place it links to the page of every lesson, which now links to it.
             // The page of every lesson is refreshed only for the lessons it lists (not a --lessons
             // folder's), and a page links it only where it is: not from elsewhere, nor in a mailed file.
             let refreshesIndex = out == nil && source.lessons == nil
