@@ -151,7 +151,9 @@ struct LessonCommand: ParsableCommand {
         }
         let keys = interactive && Keyboard.isTerminal(STDIN_FILENO)
         var failure: String?
-        let page = html || standalone ? LessonPageRecorder(folder: folder, language: note == nil ? source.lang : LessonSource.english) : nil
+        // A lesson not yet translated is framed in the language it is written in.
+        let shownIn = note == nil ? source.lang : LessonSource.english
+        let page = html || standalone ? LessonPageRecorder(folder: folder, language: shownIn) : nil
         let presenter = Presenter(
             lesson: lesson, text: text, interactive: interactive, screen: screen, input: keys ? .keys : .lines,
             write: { Console.sayFormatted($0) },   // the presenter styles it; lesson text has no control characters
@@ -180,16 +182,15 @@ struct LessonCommand: ParsableCommand {
                 keepOnceUsed()
                 let output = lines.withLock { $0 }
                 if let error { failure = error }
-                page?.record(command, output: output, pictures: drawn.files, runLines: verbatim ? nil : runLines,
+                page?.record(command, output: output, pictures: drawn.files, runLines: runLines, verbatim: verbatim,
                              error: error.map { "attnlab: \($0)" })
                 return Presenter.CommandResult(succeeded: error == nil, output: output, pictures: drawn.terminalPictures(),
                                                // Interactive, the class carries on: the error is shown in place, as the command's own.
                                                error: error.map { "attnlab: \(name):\(command.line): \($0)" })
             },
             // A block that needs a model (```attnlab needs=NAME) is skipped when the models folder lacks it.
-            missing: ModelLocation.missing,
-            // A lesson not yet translated is framed in the language it is written in.
-            words: .of(note == nil ? source.lang : LessonSource.english))
+            missing: { ModelLocation.missing($0, language: shownIn) },
+            words: .of(shownIn))
         let outcome = presenter.present()
         // A Ctrl-C that a command took in its stride (train saves its model, then stops) stops the
         // lesson as any Ctrl-C does: status 130, and no page of a lesson cut short.

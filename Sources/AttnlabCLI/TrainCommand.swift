@@ -187,8 +187,14 @@ struct TrainCommand: ParsableCommand {
             Console.say(String(format: "budget %d parameters: %d layers%@ come closest (%+.1f%% off)", budget, layers, perStack,
                                100 * (Double(parameters) - Double(budget)) / Double(budget)))
         }
-        Console.say("\(settings.steps) steps of \(settings.batch) sequences\(step > 0 ? ", carrying on from step \(step)" : ""); "
-                    + String(format: "learning rate %g, warm-up %d steps, cosine decay", settings.learningRate, settings.warmupSteps))
+        let schedule = String(format: "learning rate %g, warm-up %d steps, cosine decay", settings.learningRate, settings.warmupSteps)
+        let plain = "\(settings.steps) steps of \(settings.batch) sequences; \(schedule)"
+        if step > 0 {
+            // Where an interrupted run carries on depends on when it was stopped: a page shows the plain line.
+            Console.sayOfThisRun("\(settings.steps) steps of \(settings.batch) sequences, carrying on from step \(step); \(schedule)", page: plain)
+        } else {
+            Console.say(plain)
+        }
     }
 
     /// Trains `run` to its end and saves it into `folder`.
@@ -240,7 +246,8 @@ struct TrainCommand: ParsableCommand {
                targetName: run.task.attentionTargetName)
         Console.sayOfThisRun(String(format: "%.1f s, %.1f steps/s, %.0f tokens/s", clock.seconds, clock.stepsPerSecond, clock.tokensPerSecond))
         // Into the cache only when trained now, not when reused: a fact of this run, like its speed.
-        (cache ? Console.sayOfThisRun : Console.say)("wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, training-state.safetensors, loss.png, attention-over-training.png")
+        let wrote = "wrote \(folder): config.json, model.safetensors, tokenizer.json, training.json, training-state.safetensors, loss.png, attention-over-training.png"
+        if cache { Console.sayOfThisRun(wrote) } else { Console.say(wrote) }
         if output.json {
             try? JSONLine.say(["steps": run.step, "loss": Double(run.history.last?.loss ?? .nan), "exact_match": evaluation.exactMatch,
                                "token_accuracy": evaluation.tokenAccuracy, "samples": evaluation.samples,

@@ -77,10 +77,14 @@ public struct LessonPage {
         page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         page += "<meta name=\"generator\" content=\"attnlab\">\n"
         page += "<title>\(escaped(title))</title>\n<style>\n\(PageAssets.style)\n</style>\n</head>\n"
-        page += "<body data-step=\"0\">\n<nav class=\"bar\">"
-        if let indexLink { page += "<a href=\"\(escaped(indexLink))\">\(escaped(words.allLessons))</a>" }
-        if steps { page += "<span class=\"hint\">\(escaped(words.keys))</span>" }
-        page += "</nav>\n<main>\n\(body)</main>\n"
+        page += "<body data-step=\"0\">\n"
+        if indexLink != nil || steps {
+            page += "<nav class=\"bar\">"
+            if let indexLink { page += "<a href=\"\(escaped(indexLink))\">\(escaped(words.allLessons))</a>" }
+            if steps { page += "<span class=\"hint\">\(escaped(words.keys))</span>" }
+            page += "</nav>\n"
+        }
+        page += "<main>\n\(body)</main>\n"
         page += "<script>\n\(PageAssets.script)\n</script>\n</body>\n</html>\n"
         return page
     }
@@ -98,7 +102,7 @@ public struct LessonPage {
     private func command(_ command: Lesson.Command) -> String {
         let words = PageWords.of(language)
         var html = "<div class=\"command\">\n<pre class=\"typed\"><code><span class=\"prompt\">$ </span>"
-        html += escaped(command.text) + "</code></pre>\n"
+        html += Self.typed(command.text) + "</code></pre>\n"
         guard let record = records[command.line] else {
             return html + "<p class=\"status\">\(escaped(words.notRun))</p>\n</div>\n"
         }
@@ -125,6 +129,13 @@ public struct LessonPage {
             image = "<a href=\"\(source)\"><img src=\"\(source)\" alt=\"\(escaped(picture.title))\"\(size)></a>"
         }
         return "<figure>\(image)<figcaption>\(escaped(picture.title))</figcaption></figure>\n"
+    }
+
+    /// A command as typed, each word kept whole where a long line wraps: a student copying from
+    /// the projector must not see `--` at the end of one line and `png` at the start of the next.
+    static func typed(_ text: String) -> String {
+        text.split(separator: " ", omittingEmptySubsequences: false)
+            .map { $0.isEmpty ? "" : "<span class=\"w\">\(escaped(String($0)))</span>" }.joined(separator: " ")
     }
 
     /// Width and height from a PNG's header (signature, then IHDR), or nil if it is not one.

@@ -20,7 +20,8 @@ enum PageAssets {
         code, pre { font-family: ui-monospace, "DejaVu Sans Mono", "Noto Sans Mono CJK SC", "WenQuanYi Micro Hei Mono", monospace; }
         :not(pre) > code { background: var(--panel); padding: .05em .3em; border-radius: 3px; font-size: .92em; }
         pre { font-size: 15px; line-height: 1.45; padding: .8em 1em; border-radius: 6px; white-space: pre-wrap; overflow-wrap: anywhere; }
-        pre.typed { background: #1f2430; color: #e8eaf0; margin: 1.2em 0 0; }
+        pre.typed { background: #1f2430; color: #e8eaf0; margin: 1.2em 0 0; overflow-x: auto; }
+        pre.typed .w { white-space: pre; }
         pre.typed .prompt { color: #8fa1c7; user-select: none; }
         pre.output { background: var(--panel); margin: 0 0 1em; border: 1px solid var(--rule); border-top: 0; }
         pre.literal { background: var(--panel); }
@@ -37,7 +38,7 @@ enum PageAssets {
         figcaption { color: var(--muted); font-size: 16px; margin-top: .3em; }
         ol.contents li { margin: .2em 0; }
         ul.lessons { list-style: none; padding: 0; }
-        ul.lessons li { margin: .5em 0; }
+        ul.lessons li { margin: .5em 0; padding-left: 2.2em; text-indent: -2.2em; }
         ul.lessons .number { display: inline-block; width: 2.2em; color: var(--muted); }
         ul.lessons .missing { color: var(--muted); }
         @media print {

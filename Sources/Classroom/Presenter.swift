@@ -104,7 +104,7 @@ public final class Presenter {
 
     /// Without a terminal: everything in order, stopping at the first command that fails.
     private func presentStraightThrough() -> Outcome {
-        write(text.heading("# \(lesson.title)"))
+        write(heading("# \(lesson.title)").text)
         if case .failed(let line) = show(lesson.introduction) { return .failed(line: line) }
         for index in lesson.steps.indices {
             write("")
@@ -128,7 +128,7 @@ public final class Presenter {
         let step = lesson.steps[index]
         stepNumber = index + 1
         let title = words.stepHeading(index + 1, lesson.steps.count, step.title)
-        if interactive { startPage(title: title) } else { write(text.heading(title)) }
+        if interactive { startPage(title: title) } else { write(heading(title).text) }
         return show(step.blocks)
     }
 
@@ -190,14 +190,22 @@ public final class Presenter {
     private func startPage(title: String) {
         pageTitle = title
         hidden = false
+        let (lines, rows) = heading(title)
         if screen?.clears == true {
-            write(Self.clearScreen + text.heading(title))
-            used = 1
+            write(Self.clearScreen + lines)
+            used = rows
         } else {
             write("")
-            write(text.heading(title))
-            used = 2
+            write(lines)
+            used = rows + 1
         }
+    }
+
+    /// A heading wrapped to the screen (a long Chinese step title would otherwise be cut by the
+    /// terminal wherever it ends), styled, and how many rows it takes.
+    private func heading(_ title: String) -> (text: String, rows: Int) {
+        let lines = text.wrapsOutput ? DisplayWidth.wrap(title, width: text.columns) : [title]
+        return (lines.map { text.heading($0) }.joined(separator: "\n"), lines.count)
     }
 
     /// Writes lines, stopping at a "more" prompt when the screen is full: the last row is kept
@@ -211,8 +219,9 @@ public final class Presenter {
                 let answer = ask(text.dim(words.more))
                 let stop = answer == nil || answer?.lowercased() == "q"
                 if screen.clears {
-                    write(Self.clearScreen + text.heading(pageTitle + (stop ? "" : words.continued)))
-                    used = 1
+                    let (lines, rows) = heading(pageTitle + (stop ? "" : words.continued))
+                    write(Self.clearScreen + lines)
+                    used = rows
                 } else {
                     write("")
                     used = 1

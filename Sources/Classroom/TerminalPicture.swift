@@ -62,14 +62,15 @@ public struct TerminalPicture: Sendable, Equatable {
     /// greys; without colour, ASCII shades. `pairRows` puts two rows in each line (one per half),
     /// for tall pictures on a short screen; it needs colour.
     public func lines(width: Int, color: Bool, pairRows: Bool = false) -> [String] {
-        guard rows > 0, columns > 0 else { return [title, "(empty)"] }
+        let title = DisplayWidth.wrap(self.title, width: width)
+        guard rows > 0, columns > 0 else { return title + ["(empty)"] }
         let pair = pairRows && color && rows > 1
         let labelWidth = min(max(rowLabels.map { DisplayWidth.of($0) }.max() ?? 0, 1) + (pair ? 3 : 0), 14, max(width / 4, 3))
         let room = width - labelWidth - 1
         // Two columns a cell where it fits (square-ish, and room for a wide character in a label), else one.
         let cellWidth = room >= 2 * columns ? 2 : 1
         let shown = max(1, min(columns, room / cellWidth))
-        var out = [title]
+        var out = title
         out += columnLabelLines(shown: shown, cellWidth: cellWidth, indent: labelWidth + 1)
         let lineCount = pair ? (rows + 1) / 2 : rows
         for line in 0..<lineCount {

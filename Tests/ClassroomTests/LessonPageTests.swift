@@ -51,7 +51,9 @@ import Testing
         #expect(html.matches(of: /<section class="step"/).count == 3)
         for n in 0...2 { #expect(html.contains("id=\"step-\(n)\"")) }
         #expect(html.contains("<h1>Masks</h1>"))
-        #expect(html.contains("<span class=\"prompt\">$ </span>attnlab mask causal --len 4 --png causal.png</code></pre>"))
+        #expect(html.contains("<span class=\"prompt\">$ </span><span class=\"w\">attnlab</span> <span class=\"w\">mask</span> "
+            + "<span class=\"w\">causal</span> <span class=\"w\">--len</span> <span class=\"w\">4</span> <span class=\"w\">--png</span> "
+            + "<span class=\"w\">causal.png</span></code></pre>"))
         #expect(html.contains("<pre class=\"output\" aria-label=\"printed\">causal mask, 4 × 4\n</pre>"))
         #expect(html.contains("<img src=\"causal.png\" alt=\"causal mask (4 × 4)\" width=\"320\" height=\"200\">"))
         #expect(html.contains("<p class=\"status\">not run in this session</p>"), "the second command has no record")

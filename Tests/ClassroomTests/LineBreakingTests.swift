@@ -212,3 +212,22 @@ import Testing
         #expect(!Self.problems("归纳头（induction head）。", ["归纳头（", "  inductio", "  n head）", "  。"], width: 10).isEmpty)
     }
 }
+
+/// A step's heading is wrapped like the text under it: the terminal would otherwise cut a long
+/// Chinese title wherever its edge falls, starting a line with "？".
+@Suite struct WrappedHeadingTests {
+    @Test(arguments: [30, 40, 56])   // a terminal is taken to be at least 30 columns (TerminalText)
+    func aLongChineseStepTitleWrapsWithinTheScreenAndKeepsTheRules(columns: Int) throws {
+        let lesson = try LessonParser.parse("# 编码器-解码器：交叉注意力读什么，编码器为什么完全并行\n\n## “编码器无法并行”？并非如此，生成才是一步一步的\n\n一句话。\n",
+                                            file: URL(fileURLWithPath: "/x/06-t.md"))
+        let terminal = FakeTerminal(rows: 30, keys: [Keyboard.right, "q"])
+        _ = presentOnScreen(lesson, terminal, columns: columns)
+        let shown = terminal.screen.map(plain)
+        #expect(shown.contains { $0.hasPrefix("## 第 1 步") || $0.hasPrefix("## Step 1") }, "\(shown)")
+        // The key prompt is rewritten in place ("\r"), so it is one line however wide; it is not lesson text.
+        for line in shown where !line.contains("q: quit") {
+            #expect(DisplayWidth.of(line) <= columns, "wider than \(columns): \(line)")
+            #expect(!["？", "，", "：", "）", "”"].contains { line.trimmingCharacters(in: .whitespaces).hasPrefix($0) }, "\(line)")
+        }
+    }
+}
