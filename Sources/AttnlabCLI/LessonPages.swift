@@ -8,7 +8,7 @@ import Synchronization
 final class LessonPageRecorder: Sendable {
     /// The lesson's folder, where its pictures are and its page goes.
     let folder: String
-    /// The lesson's language, for the page's note on times left out.
+    /// The language the lesson is shown in, for what the page says in its own words.
     let language: String
     private let records = Mutex<[Int: LessonPage.Record]>([:])
 
