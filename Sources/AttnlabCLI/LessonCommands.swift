@@ -119,7 +119,7 @@ struct LessonCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (lesson, note) = try findLesson()
+        let (lesson, note, library, english) = try findLesson()
         // Checked when the file was read; checked again because the id names a folder.
         if out == nil, let problem = Lesson.idProblem(lesson.id) {
             throw CLIError("\(lesson.file.lastPathComponent): \(problem)")
@@ -206,7 +206,7 @@ struct LessonCommand: ParsableCommand {
             let refreshesIndex = out == nil && source.lessons == nil
             let linked = out == nil && !standalone && (refreshesIndex || FileManager.default.fileExists(atPath: source.indexPage))
             Console.say("wrote \(try page.write(lesson, note: note, indexLink: linked ? "../index.html" : nil, standalone: standalone))")
-            if refreshesIndex { Console.say("wrote \(try source.writeIndexPage(try source.library(), english: try source.englishLibrary()))") }
+            if refreshesIndex { Console.say("wrote \(try source.writeIndexPage(library, english: english))") }
             keepOnceUsed()
         }
         if case .failed(let line) = outcome {
@@ -217,20 +217,21 @@ struct LessonCommand: ParsableCommand {
     }
 
     /// The lesson asked for, in the language asked for; a lesson not yet translated comes in
-    /// English, with a note saying so (on standard error, and on its page).
-    private func findLesson() throws -> (Lesson, note: String?) {
-        let library = try source.library()
+    /// English, with a note saying so (on standard error, and on its page). Also the lessons it
+    /// was found among, for the page that links them all.
+    private func findLesson() throws -> (Lesson, note: String?, library: LessonLibrary, english: LessonLibrary?) {
+        let library = try source.library(), english = try source.englishLibrary()
         let problems = library.problems(for: id)
         if !problems.isEmpty { throw lessonProblems(problems) }
-        if let lesson = library.lesson(id) { return (lesson, nil) }
-        if let english = try source.englishLibrary() {
+        if let lesson = library.lesson(id) { return (lesson, nil, library, english) }
+        if let english {
             let problems = english.problems(for: id)
             if !problems.isEmpty { throw lessonProblems(problems) }
             if let lesson = english.lesson(id) {
                 var note = "lesson '\(lesson.id)' has no '\(source.lang)' version yet; here it is in English"
                 if source.lang == "zh" { note += "（这一课还没有中文版，下面是英文版）" }
                 Console.note("note: \(note)")
-                return (lesson, note)
+                return (lesson, note, library, english)
             }
         }
         let known = library.lessons.map(\.id)

@@ -22,9 +22,13 @@ struct LessonSource: ParsableArguments {
     /// English, whose lessons are the folder itself.
     static let english = "en"
 
+    /// A language names a folder: a plain code such as zh or pt-BR, never a path.
+    static func isLanguageCode(_ name: String) -> Bool {
+        name.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil
+    }
+
     func validate() throws {
-        // A language names a folder: a plain code such as zh or pt-BR, never a path.
-        guard lang.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil else {
+        guard Self.isLanguageCode(lang) else {
             let shown = language.count > 24 ? language.prefix(20) + "…" : Substring(language)
             throw ValidationError("--lang '\(shown)' is not a language code; give one such as en or zh")
         }
@@ -40,7 +44,7 @@ struct LessonSource: ParsableArguments {
         let folder = try englishFolder()
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return [Self.english] + entries.sorted().filter { name in
-            name.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil
+            Self.isLanguageCode(name)
                 && ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(name).path)) ?? [])
                     .contains { $0.hasSuffix(".md") && $0.lowercased() != "readme.md" }
         }
